@@ -1,0 +1,102 @@
+# Tessera: one build for the kernel, PD runtime, VMM library, drivers, tools, guest images and
+# examples. `make help` lists the targets. Each layer adds its rules in its own <layer>/*.mk.
+
+BOARD     ?= qemu_virt_aarch64
+BUILD_DIR ?= build
+EXAMPLE   ?= baseline
+CONFIG    ?= debug
+
+BOARDS := qemu_virt_aarch64 odroidc4
+ifeq ($(filter $(BOARD),$(BOARDS)),)
+$(error BOARD=$(BOARD) is not one of: $(BOARDS))
+endif
+
+TOP       := $(abspath .)
+B         := $(abspath $(BUILD_DIR))
+BOARD_DIR := $(TOP)/boards/$(BOARD)
+
+# Host tools and unit tests.
+HOSTCC     ?= cc
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I$(TOP)/include -I$(BOARD_DIR) \
+               -fsanitize=address,undefined -fno-omit-frame-pointer
+HOST_LDFLAGS := -fsanitize=address,undefined
+
+# AArch64 freestanding code (kernel, PDs).
+CROSS     ?= aarch64-linux-gnu-
+CC_A64    := $(CROSS)gcc
+LD_A64    := $(CROSS)ld
+OBJCOPY_A64 := $(CROSS)objcopy
+ifeq ($(CONFIG),debug)
+CONFIG_CFLAGS := -DCONFIG_DEBUG=1 -O2 -g
+else ifeq ($(CONFIG),release)
+CONFIG_CFLAGS := -DCONFIG_DEBUG=0 -O2
+else
+$(error CONFIG=$(CONFIG) is not debug or release)
+endif
+A64_CFLAGS := -std=gnu11 $(CONFIG_CFLAGS) -Wall -Wextra -Werror -ffreestanding -nostdlib -fno-builtin \
+              -fno-stack-protector -fno-pic -mgeneral-regs-only -mstrict-align -mcpu=cortex-a53 \
+              -I$(TOP)/include -I$(BOARD_DIR)
+
+PYTHON := /usr/bin/python3
+QEMU   := qemu-system-aarch64
+
+# Dependencies are installed on demand (scripts/deps.sh is idempotent and fast when satisfied).
+DEPS_STAMP := $(B)/.deps-stamp
+$(DEPS_STAMP): $(TOP)/scripts/deps.sh
+	@bash $(TOP)/scripts/deps.sh
+	@mkdir -p $(@D) && touch $@
+
+.PHONY: all deps run test unit-test system-test bench clean help format
+all:
+
+deps: $(DEPS_STAMP)
+
+# Artefacts shared between layers (one name each, so fragments can depend on them in any order).
+DISK_IMAGE   := $(B)/disk.img
+LINUX_IMAGE  := $(B)/guest/Image
+INITRAMFS_DIR := $(B)/guest
+MKSYSTEM     := $(B)/host/mksystem
+MKDISK       := $(B)/host/mkdisk
+KERNEL_ELF   := $(B)/kernel/kernel.elf
+RUNTIME_LIB  := $(B)/runtime/libmicrokit.a
+
+# Layers append to these.
+UNIT_TESTS :=   # host test binaries (cmocka, TAP output)
+ALL_TARGETS :=  # everything `make` builds
+EXAMPLES :=     # examples/<name> with a run script at $(B)/examples/<name>/run.sh
+BENCHES :=      # benchmark commands
+
+LAYERS := kernel runtime vmm drivers tools guest examples tests
+include $(sort $(wildcard $(addprefix $(TOP)/,$(addsuffix /*.mk,$(LAYERS)) $(addsuffix /*/*.mk,$(LAYERS)))))
+
+all: $(DEPS_STAMP) $(ALL_TARGETS)
+
+run: $(DEPS_STAMP) $(B)/examples/$(EXAMPLE)/run.sh
+	@exec $(B)/examples/$(EXAMPLE)/run.sh
+
+unit-test: $(DEPS_STAMP) $(UNIT_TESTS)
+	@$(PYTHON) $(TOP)/scripts/run-tests.py --build-dir $(B) --unit $(UNIT_TESTS)
+
+# System tests boot examples under QEMU; they need everything built.
+test: all
+	@$(PYTHON) $(TOP)/scripts/run-tests.py --build-dir $(B) --unit $(UNIT_TESTS) --system $(TOP)/tests/system
+
+system-test: all
+	@$(PYTHON) $(TOP)/scripts/run-tests.py --build-dir $(B) --system $(TOP)/tests/system
+
+bench: all
+	@$(PYTHON) $(TOP)/scripts/bench.py --build-dir $(B)
+
+format:
+	@git ls-files '*.c' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(B)
+
+help:
+	@echo "make [BOARD=$(BOARDS)] [BUILD_DIR=build] [EXAMPLE=name] [CONFIG=debug|release]"
+	@echo "  make         build everything (installs missing Debian packages first)"
+	@echo "  make run     boot EXAMPLE under QEMU on this terminal (Ctrl-a x quits)"
+	@echo "  make test    host unit tests + system tests under QEMU; last line: N passed, N failed"
+	@echo "  make bench   benchmarks, as ratios against a baseline run in the same invocation"
+	@echo "  examples: $(EXAMPLES)"
