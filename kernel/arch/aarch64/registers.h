@@ -1,0 +1,61 @@
+/* Bit definitions of the EL2 registers we program (Arm ARM D13, "AArch64 System Register
+ * Descriptions"). Only what the kernel uses. */
+#pragma once
+
+/* HCR_EL2 */
+#define HCR_VM   (1UL << 0)
+#define HCR_SWIO (1UL << 1)
+#define HCR_FMO  (1UL << 3)
+#define HCR_IMO  (1UL << 4)
+#define HCR_AMO  (1UL << 5)
+#define HCR_DC   (1UL << 12)
+#define HCR_TWI  (1UL << 13)
+#define HCR_TWE  (1UL << 14)
+#define HCR_TSC  (1UL << 19)
+#define HCR_TGE  (1UL << 27)
+#define HCR_RW   (1UL << 31)
+#define HCR_APK  (1UL << 40)
+#define HCR_API  (1UL << 41)
+
+/* Native PDs: EL0 behind stage 2 only (TGE), stage-1-off accesses Normal write-back (DC). */
+#define HCR_NATIVE (HCR_VM | HCR_RW | HCR_TGE | HCR_DC | HCR_AMO | HCR_IMO | HCR_FMO | HCR_TSC | HCR_SWIO)
+/* vCPUs: EL1 guest with its own stage 1; physical interrupts, SMC, WFI/WFE trap to EL2. */
+#define HCR_VCPU (HCR_VM | HCR_RW | HCR_AMO | HCR_IMO | HCR_FMO | HCR_TSC | HCR_TWI | HCR_TWE | HCR_SWIO)
+
+/* SCTLR_EL2: RES1 bits plus MMU, caches, stack alignment check. */
+#define SCTLR_EL2_RES1 0x30c50830UL
+#define SCTLR_M        (1UL << 0)
+#define SCTLR_C        (1UL << 2)
+#define SCTLR_SA       (1UL << 3)
+#define SCTLR_I        (1UL << 12)
+
+/* CPTR_EL2 (non-VHE): RES1 bits 13:12 and 9:0 (bit 8 is TZ on SVE cores), TFP traps FP/SIMD. */
+#define CPTR_EL2_RES1 0x000032ffUL
+#define CPTR_TFP      (1UL << 10)
+
+/* CNTHCTL_EL2 (non-VHE): EL1PCTEN lets EL1/EL0 read CNTPCT; EL1PCEN (0) traps the EL1 physical
+ * timer, which no guest or PD here owns. */
+#define CNTHCTL_EL1PCTEN (1UL << 0)
+
+/* ESR_EL2 exception classes. */
+#define ESR_EC_SHIFT     26
+#define EC_UNKNOWN       0x00
+#define EC_WFX           0x01
+#define EC_FP            0x07
+#define EC_SVC64         0x15
+#define EC_HVC64         0x16
+#define EC_SMC64         0x17
+#define EC_SYSREG        0x18
+#define EC_SVE           0x19
+#define EC_PAC           0x09
+#define EC_IABT_LOWER    0x20
+#define EC_PC_ALIGN      0x22
+#define EC_DABT_LOWER    0x24
+#define EC_SP_ALIGN      0x26
+#define EC_SERROR        0x2f
+#define EC_BRK           0x3c
+
+/* SPSR modes */
+#define SPSR_EL0T 0x0UL
+#define SPSR_EL1H 0x5UL
+#define SPSR_DAIF (0xfUL << 6)

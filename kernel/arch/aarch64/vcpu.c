@@ -1,0 +1,375 @@
+/*
+ * vCPU state switching and the kernel's part of virtualisation: list registers, the virtual
+ * timer PPI, GIC maintenance and WFI. Everything else a guest does becomes a fault message to
+ * its VMM (see traps.c).
+ *
+ * Lazy switching, as seL4 does: the EL1 registers of the last vCPU that ran (`loaded`) stay in
+ * the hardware while native PDs run, except SCTLR/CPACR/CNTKCTL, which native PDs need set their
+ * way and which are saved into the vCPU on the way out. Its timer keeps counting with PPI 27
+ * masked, so a timer that expires meanwhile is seen as soon as the vCPU runs again. A different
+ * vCPU gets a full save and restore.
+ */
+#include <kernel/ipc.h>
+#include <kernel/printk.h>
+#include <kernel/sched.h>
+#include <kernel/vcpu.h>
+#include "registers.h"
+
+struct vcpu vcpus[SYSIMAGE_MAX_VCPUS];
+unsigned vcpu_count;
+
+static struct vcpu *loaded;  /* whose EL1 state is in the registers */
+static bool native_mode = true; /* HCR and the three shared registers are set for native PDs */
+
+#define SCTLR_EL1_NATIVE 0x30d00800UL /* RES1 bits; MMU off (TGE makes it irrelevant anyway) */
+#define SCTLR_EL1_RESET  0x30d00800UL
+#define CPACR_FPEN_ALL   (3UL << 20)
+#define CNTKCTL_EL0_COUNTERS 0x3UL /* EL0PCTEN | EL0VCTEN: PDs may read the counters */
+
+void vcpu_init(struct vcpu *vcpu)
+{
+    vcpu->regs[VCPU_SCTLR] = SCTLR_EL1_RESET;
+    vcpu->regs[VCPU_VMPIDR_EL2] = 0x80000000UL | vcpu->id;
+    vcpu->regs[VCPU_CPACR] = CPACR_FPEN_ALL;
+    vcpu->vgic.hcr = 1; /* virtual CPU interface enabled */
+    vcpu->thread.frame.spsr = SPSR_EL1H | SPSR_DAIF;
+}
+
+static void save_el1(struct vcpu *v)
+{
+    uint64_t *r = v->regs;
+    if (!native_mode) {
+        r[VCPU_SCTLR] = read_sysreg(sctlr_el1);
+        r[VCPU_CPACR] = read_sysreg(cpacr_el1);
+        r[VCPU_CNTKCTL_EL1] = read_sysreg(cntkctl_el1);
+    }
+    r[VCPU_TTBR0] = read_sysreg(ttbr0_el1);
+    r[VCPU_TTBR1] = read_sysreg(ttbr1_el1);
+    r[VCPU_TCR] = read_sysreg(tcr_el1);
+    r[VCPU_MAIR] = read_sysreg(mair_el1);
+    r[VCPU_AMAIR] = read_sysreg(amair_el1);
+    r[VCPU_CIDR] = read_sysreg(contextidr_el1);
+    r[VCPU_ACTLR] = read_sysreg(actlr_el1);
+    r[VCPU_AFSR0] = read_sysreg(afsr0_el1);
+    r[VCPU_AFSR1] = read_sysreg(afsr1_el1);
+    r[VCPU_ESR] = read_sysreg(esr_el1);
+    r[VCPU_FAR] = read_sysreg(far_el1);
+    r[VCPU_PAR] = read_sysreg(par_el1);
+    r[VCPU_VBAR] = read_sysreg(vbar_el1);
+    r[VCPU_TPIDR_EL1] = read_sysreg(tpidr_el1);
+    r[VCPU_VMPIDR_EL2] = read_sysreg(vmpidr_el2);
+    r[VCPU_SP_EL1] = read_sysreg(sp_el1);
+    r[VCPU_ELR_EL1] = read_sysreg(elr_el1);
+    r[VCPU_SPSR_EL1] = read_sysreg(spsr_el1);
+    r[VCPU_CNTV_CTL] = read_sysreg(cntv_ctl_el0);
+    r[VCPU_CNTV_CVAL] = read_sysreg(cntv_cval_el0);
+    r[VCPU_CNTVOFF] = read_sysreg(cntvoff_el2);
+    v->extra[VCPU_EXTRA_CSSELR] = read_sysreg(csselr_el1);
+    v->extra[VCPU_EXTRA_MDSCR] = read_sysreg(mdscr_el1);
+    /* Stop its timer so it cannot signal while another vCPU's state is loaded. */
+    write_sysreg(cntv_ctl_el0, 0);
+    gic_vcpu_save(&v->vgic);
+}
+
+static void restore_el1(struct vcpu *v)
+{
+    const uint64_t *r = v->regs;
+    write_sysreg(ttbr0_el1, r[VCPU_TTBR0]);
+    write_sysreg(ttbr1_el1, r[VCPU_TTBR1]);
+    write_sysreg(tcr_el1, r[VCPU_TCR]);
+    write_sysreg(mair_el1, r[VCPU_MAIR]);
+    write_sysreg(amair_el1, r[VCPU_AMAIR]);
+    write_sysreg(contextidr_el1, r[VCPU_CIDR]);
+    write_sysreg(actlr_el1, r[VCPU_ACTLR]);
+    write_sysreg(afsr0_el1, r[VCPU_AFSR0]);
+    write_sysreg(afsr1_el1, r[VCPU_AFSR1]);
+    write_sysreg(esr_el1, r[VCPU_ESR]);
+    write_sysreg(far_el1, r[VCPU_FAR]);
+    write_sysreg(par_el1, r[VCPU_PAR]);
+    write_sysreg(vbar_el1, r[VCPU_VBAR]);
+    write_sysreg(tpidr_el1, r[VCPU_TPIDR_EL1]);
+    write_sysreg(vmpidr_el2, r[VCPU_VMPIDR_EL2]);
+    write_sysreg(sp_el1, r[VCPU_SP_EL1]);
+    write_sysreg(elr_el1, r[VCPU_ELR_EL1]);
+    write_sysreg(spsr_el1, r[VCPU_SPSR_EL1]);
+    write_sysreg(cntvoff_el2, r[VCPU_CNTVOFF]);
+    write_sysreg(cntv_cval_el0, r[VCPU_CNTV_CVAL]);
+    write_sysreg(cntv_ctl_el0, r[VCPU_CNTV_CTL]);
+    write_sysreg(csselr_el1, v->extra[VCPU_EXTRA_CSSELR]);
+    write_sysreg(mdscr_el1, v->extra[VCPU_EXTRA_MDSCR]);
+    gic_vcpu_restore(&v->vgic);
+}
+
+static void enter_native_mode(void)
+{
+    if (native_mode) {
+        return;
+    }
+    if (loaded != NULL) {
+        loaded->regs[VCPU_SCTLR] = read_sysreg(sctlr_el1);
+        loaded->regs[VCPU_CPACR] = read_sysreg(cpacr_el1);
+        loaded->regs[VCPU_CNTKCTL_EL1] = read_sysreg(cntkctl_el1);
+    }
+    gic_mask(INTID_VTIMER);
+    write_sysreg(sctlr_el1, SCTLR_EL1_NATIVE);
+    write_sysreg(cpacr_el1, CPACR_FPEN_ALL);
+    write_sysreg(cntkctl_el1, CNTKCTL_EL0_COUNTERS);
+    write_sysreg(hcr_el2, HCR_NATIVE);
+    native_mode = true;
+}
+
+static void enter_vcpu_mode(struct vcpu *v)
+{
+    if (loaded != v) {
+        if (loaded != NULL) {
+            save_el1(loaded);
+        }
+        restore_el1(v);
+        loaded = v;
+    }
+    if (native_mode) {
+        write_sysreg(sctlr_el1, v->regs[VCPU_SCTLR]);
+        write_sysreg(cpacr_el1, v->regs[VCPU_CPACR]);
+        write_sysreg(cntkctl_el1, v->regs[VCPU_CNTKCTL_EL1]);
+        write_sysreg(hcr_el2, HCR_VCPU);
+        native_mode = false;
+    }
+    if (!v->vppi_masked) {
+        gic_unmask(INTID_VTIMER);
+    } else {
+        gic_mask(INTID_VTIMER);
+    }
+}
+
+void vcpu_switch(struct thread *prev, struct thread *next)
+{
+    (void)prev;
+    if (next->is_vcpu) {
+        enter_vcpu_mode(next->vcpu);
+    } else {
+        enter_native_mode();
+    }
+}
+
+/* While native PDs run, these three live in the vCPU struct; the rest stay in hardware. */
+static bool reg_in_hardware(struct vcpu *v, unsigned reg)
+{
+    if (v != loaded) {
+        return false;
+    }
+    if (native_mode && (reg == VCPU_SCTLR || reg == VCPU_CPACR || reg == VCPU_CNTKCTL_EL1)) {
+        return false;
+    }
+    return true;
+}
+
+static uint64_t hw_read(unsigned reg)
+{
+    switch (reg) {
+    case VCPU_SCTLR: return read_sysreg(sctlr_el1);
+    case VCPU_CPACR: return read_sysreg(cpacr_el1);
+    case VCPU_TTBR0: return read_sysreg(ttbr0_el1);
+    case VCPU_TTBR1: return read_sysreg(ttbr1_el1);
+    case VCPU_TCR: return read_sysreg(tcr_el1);
+    case VCPU_MAIR: return read_sysreg(mair_el1);
+    case VCPU_AMAIR: return read_sysreg(amair_el1);
+    case VCPU_CIDR: return read_sysreg(contextidr_el1);
+    case VCPU_ACTLR: return read_sysreg(actlr_el1);
+    case VCPU_AFSR0: return read_sysreg(afsr0_el1);
+    case VCPU_AFSR1: return read_sysreg(afsr1_el1);
+    case VCPU_ESR: return read_sysreg(esr_el1);
+    case VCPU_FAR: return read_sysreg(far_el1);
+    case VCPU_PAR: return read_sysreg(par_el1);
+    case VCPU_VBAR: return read_sysreg(vbar_el1);
+    case VCPU_TPIDR_EL1: return read_sysreg(tpidr_el1);
+    case VCPU_VMPIDR_EL2: return read_sysreg(vmpidr_el2);
+    case VCPU_SP_EL1: return read_sysreg(sp_el1);
+    case VCPU_ELR_EL1: return read_sysreg(elr_el1);
+    case VCPU_SPSR_EL1: return read_sysreg(spsr_el1);
+    case VCPU_CNTV_CTL: return read_sysreg(cntv_ctl_el0);
+    case VCPU_CNTV_CVAL: return read_sysreg(cntv_cval_el0);
+    case VCPU_CNTVOFF: return read_sysreg(cntvoff_el2);
+    default: return read_sysreg(cntkctl_el1);
+    }
+}
+
+static void hw_write(unsigned reg, uint64_t value)
+{
+    switch (reg) {
+    case VCPU_SCTLR: write_sysreg(sctlr_el1, value); break;
+    case VCPU_CPACR: write_sysreg(cpacr_el1, value); break;
+    case VCPU_TTBR0: write_sysreg(ttbr0_el1, value); break;
+    case VCPU_TTBR1: write_sysreg(ttbr1_el1, value); break;
+    case VCPU_TCR: write_sysreg(tcr_el1, value); break;
+    case VCPU_MAIR: write_sysreg(mair_el1, value); break;
+    case VCPU_AMAIR: write_sysreg(amair_el1, value); break;
+    case VCPU_CIDR: write_sysreg(contextidr_el1, value); break;
+    case VCPU_ACTLR: write_sysreg(actlr_el1, value); break;
+    case VCPU_AFSR0: write_sysreg(afsr0_el1, value); break;
+    case VCPU_AFSR1: write_sysreg(afsr1_el1, value); break;
+    case VCPU_ESR: write_sysreg(esr_el1, value); break;
+    case VCPU_FAR: write_sysreg(far_el1, value); break;
+    case VCPU_PAR: write_sysreg(par_el1, value); break;
+    case VCPU_VBAR: write_sysreg(vbar_el1, value); break;
+    case VCPU_TPIDR_EL1: write_sysreg(tpidr_el1, value); break;
+    case VCPU_VMPIDR_EL2: write_sysreg(vmpidr_el2, value); break;
+    case VCPU_SP_EL1: write_sysreg(sp_el1, value); break;
+    case VCPU_ELR_EL1: write_sysreg(elr_el1, value); break;
+    case VCPU_SPSR_EL1: write_sysreg(spsr_el1, value); break;
+    case VCPU_CNTV_CTL: write_sysreg(cntv_ctl_el0, value); break;
+    case VCPU_CNTV_CVAL: write_sysreg(cntv_cval_el0, value); break;
+    case VCPU_CNTVOFF: write_sysreg(cntvoff_el2, value); break;
+    default: write_sysreg(cntkctl_el1, value); break;
+    }
+}
+
+bool vcpu_read_reg(struct vcpu *vcpu, unsigned reg, uint64_t *value)
+{
+    if (reg >= VCPU_REG_COUNT) {
+        return false;
+    }
+    *value = reg_in_hardware(vcpu, reg) ? hw_read(reg) : vcpu->regs[reg];
+    return true;
+}
+
+bool vcpu_write_reg(struct vcpu *vcpu, unsigned reg, uint64_t value)
+{
+    if (reg >= VCPU_REG_COUNT) {
+        return false;
+    }
+    if (reg_in_hardware(vcpu, reg)) {
+        hw_write(reg, value);
+    } else {
+        vcpu->regs[reg] = value;
+    }
+    return true;
+}
+
+static uint64_t lr_read(struct vcpu *v, unsigned index)
+{
+    return v == loaded ? gic_read_lr(index) : v->vgic.lr[index];
+}
+
+static void lr_write(struct vcpu *v, unsigned index, uint64_t value)
+{
+    if (v == loaded) {
+        gic_write_lr(index, value);
+    } else {
+        v->vgic.lr[index] = value;
+    }
+}
+
+static void wake_from_wfi(struct vcpu *v)
+{
+    if (v->thread.state == THREAD_IDLE_WFI) {
+        v->wfi_deadline = 0;
+        sched_ready(&v->thread);
+    }
+}
+
+/* Word layout of abi.h TESSERA_INJECT_WORD: the seL4 checks and error codes. */
+int vcpu_inject(struct vcpu *v, uint64_t word)
+{
+    uint32_t vintid = word & 0xffff;
+    unsigned priority = (word >> 16) & 0xff;
+    unsigned group = (word >> 24) & 0xff;
+    unsigned index = (word >> 32) & 0xff;
+    if (vintid >= 1020 || priority > 31 || group > 1 || index >= gic_lr_count()) {
+        return TESSERA_RANGE_ERROR;
+    }
+    if (lr_read(v, index) & LR_STATE_ACTIVE) {
+        return TESSERA_DELETE_FIRST;
+    }
+    /* The LR holds an 8-bit priority; the 5 bits seL4 accepts are its top bits. */
+    lr_write(v, index, gic_make_lr(vintid, priority << 3, group));
+    wake_from_wfi(v);
+    return TESSERA_OK;
+}
+
+void vcpu_ack_vppi(struct vcpu *v)
+{
+    v->vppi_masked = false;
+    if (v == loaded && !native_mode) {
+        gic_unmask(INTID_VTIMER);
+    }
+}
+
+void vcpu_handle_vtimer_irq(struct vcpu *v)
+{
+    uint64_t mr = INTID_VTIMER;
+    v->vppi_masked = true;
+    ipc_fault(&v->thread, FAULT_VPPI, &mr, 1);
+}
+
+void vcpu_handle_maintenance(struct vcpu *v)
+{
+    uint32_t eoi = gic_eoi_status();
+    uint64_t index = (uint64_t)-1;
+    if (eoi != 0) {
+        index = (uint64_t)__builtin_ctz(eoi);
+        /* Clear the EOI request so the maintenance interrupt drops before we end it. */
+        gic_write_lr((unsigned)index, gic_read_lr((unsigned)index) & ~LR_EOI);
+    }
+    ipc_fault(&v->thread, FAULT_VGIC_MAINTENANCE, &index, 1);
+}
+
+static bool lr_pending(struct vcpu *v)
+{
+    for (unsigned i = 0; i < gic_lr_count(); i++) {
+        if (lr_read(v, i) & LR_STATE_PENDING) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* WFI: the vCPU sleeps in the kernel until an interrupt is injected or its timer is due (seL4
+ * forwards WFI to the VMM instead, which makes an idle guest spin). WFE just yields. */
+void vcpu_handle_wfx(struct vcpu *v, uint64_t esr)
+{
+    struct thread *t = &v->thread;
+    t->frame.elr += 4;
+    if (esr & 1) {
+        sched_yield();
+        return;
+    }
+    if (lr_pending(v)) {
+        return;
+    }
+    uint64_t ctl = read_sysreg(cntv_ctl_el0);
+    uint64_t deadline = 0;
+    if ((ctl & 1) && !(ctl & 2) && !v->vppi_masked) {
+        if (ctl & 4) {
+            return; /* already due: PPI 27 is about to fire */
+        }
+        deadline = read_sysreg(cntv_cval_el0) + read_sysreg(cntvoff_el2);
+        if (deadline == 0) {
+            deadline = 1;
+        }
+    }
+    v->wfi_deadline = deadline;
+    t->state = THREAD_IDLE_WFI;
+}
+
+void vcpu_wake_due(uint64_t now)
+{
+    for (unsigned i = 0; i < vcpu_count; i++) {
+        struct vcpu *v = &vcpus[i];
+        if (v->thread.state == THREAD_IDLE_WFI && v->wfi_deadline != 0 && v->wfi_deadline <= now) {
+            wake_from_wfi(v);
+        }
+    }
+}
+
+uint64_t vcpu_next_deadline(void)
+{
+    uint64_t best = 0;
+    for (unsigned i = 0; i < vcpu_count; i++) {
+        struct vcpu *v = &vcpus[i];
+        if (v->thread.state == THREAD_IDLE_WFI && v->wfi_deadline != 0 &&
+            (best == 0 || v->wfi_deadline < best)) {
+            best = v->wfi_deadline;
+        }
+    }
+    return best;
+}

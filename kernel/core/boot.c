@@ -1,0 +1,145 @@
+/*
+ * Boot: check where we are, take over EL2, validate the system image, zero what it asks, build
+ * every address space and thread it describes, and start scheduling. After this nothing is ever
+ * created or mapped again.
+ */
+#include <board.h>
+#include <kernel/arch.h>
+#include <kernel/irq.h>
+#include <kernel/printk.h>
+#include <kernel/sched.h>
+#include <kernel/sysimage_check.h>
+#include <kernel/vcpu.h>
+#include "../arch/aarch64/gic.h"
+#include "../arch/aarch64/registers.h"
+
+struct pd pds[SYSIMAGE_MAX_PDS];
+unsigned pd_count;
+
+void arch_cpu_init(void);
+void arch_timer_init(void);
+
+static const uint64_t board_devices[][2] = BOARD_DEVICE_RANGES;
+
+static void zero_range(paddr_t base, uint64_t size)
+{
+    uint64_t *p = (uint64_t *)base;
+    for (uint64_t i = 0; i < size / 8; i++) {
+        p[i] = 0;
+    }
+}
+
+static paddr_t build_address_space(const struct sysimage *image, uint32_t first, uint32_t count, uint16_t vmid,
+                                   const char *owner)
+{
+    paddr_t root = arch_stage2_new_root();
+    for (uint32_t i = first; i < first + count; i++) {
+        const struct sysimage_map *map = &image->maps[i];
+        if (!arch_stage2_map(root, map->vaddr, map->paddr, map->size, map->attrs)) {
+            kpanic("'%s': map at 0x%lx overlaps another map", owner, map->vaddr);
+        }
+    }
+    dsb_ish();
+    return root | (uint64_t)vmid << 48;
+}
+
+static void create_pd(const struct sysimage *image, unsigned index)
+{
+    const struct sysimage_pd *config = &image->pds[index];
+    struct pd *pd = &pds[index];
+    struct thread *t = &pd->thread;
+    pd->config = config;
+    pd->ipc_buffer_pa = config->ipc_buffer_paddr;
+    t->name = config->name;
+    t->pd = (uint8_t)index;
+    t->vttbr = build_address_space(image, config->map_first, config->map_count, (uint16_t)(1 + index), config->name);
+    t->frame.elr = config->entry;
+    t->frame.sp_el0 = config->stack_top;
+    t->frame.spsr = SPSR_EL0T;
+    sched_init_thread(t, config->priority, config->budget_us, config->period_us);
+    for (unsigned id = 0; id < SYSIMAGE_IDS; id++) {
+        const struct sysimage_id *slot = &config->ids[id];
+        if (slot->kind == SYSIMAGE_ID_IRQ) {
+            irq_register(slot->intid, (uint8_t)index, (uint8_t)id, (slot->flags & SYSIMAGE_IRQ_EDGE) != 0);
+        }
+    }
+}
+
+static void create_vcpu(const struct sysimage *image, unsigned index, const paddr_t *vm_vttbr)
+{
+    const struct sysimage_vcpu *config = &image->vcpus[index];
+    const struct sysimage_vm *vm = &image->vms[config->vm];
+    struct vcpu *v = &vcpus[index];
+    struct thread *t = &v->thread;
+    v->config = config;
+    v->id = config->id;
+    t->is_vcpu = true;
+    t->vcpu = v;
+    t->pd = vm->owner_pd;
+    t->name = vm->name;
+    t->vttbr = vm_vttbr[config->vm];
+    t->state = THREAD_INACTIVE; /* its VMM starts it */
+    sched_init_thread(t, vm->priority, vm->budget_us, vm->period_us);
+    vcpu_init(v);
+}
+
+void kernel_boot(unsigned current_el)
+{
+    if (current_el != 2) {
+        kprintf("K| Tessera must be started at EL2 (started at EL%u): use -machine virt,virtualization=on\n",
+                current_el);
+        for (;;) {
+        }
+    }
+    arch_cpu_init();
+    arch_mmu_init();
+    kdebug("K| Tessera kernel on %s\n", BOARD_NAME);
+
+    const struct sysimage *image = (const struct sysimage *)BOARD_SYSIMAGE_BASE;
+    static const struct sysimage_board board = {
+        .board_id = BOARD_ID,
+        .ram_base = BOARD_RAM_BASE,
+        .ram_size = BOARD_RAM_SIZE,
+        .kernel_base = BOARD_KERNEL_BASE,
+        .kernel_size = BOARD_KERNEL_SIZE,
+        .sysimage_base = BOARD_SYSIMAGE_BASE,
+        .sysimage_size = BOARD_SYSIMAGE_SIZE,
+        .device_ranges = board_devices,
+        .device_range_count = BOARD_DEVICE_RANGE_COUNT,
+        .max_intid = BOARD_GIC_MAX_INTID,
+    };
+    char error[128];
+    if (!sysimage_check(image, &board, error, sizeof(error))) {
+        kpanic("bad system image: %s", error);
+    }
+    for (unsigned i = 0; i < image->zero_count; i++) {
+        zero_range(image->zeros[i].paddr, image->zeros[i].size);
+    }
+
+    gic_init();
+    arch_timer_init();
+    arch_stage2_init();
+    sched_init();
+
+    pd_count = image->pd_count;
+    for (unsigned i = 0; i < image->pd_count; i++) {
+        create_pd(image, i);
+    }
+    paddr_t vm_vttbr[SYSIMAGE_MAX_VMS];
+    for (unsigned i = 0; i < image->vm_count; i++) {
+        const struct sysimage_vm *vm = &image->vms[i];
+        vm_vttbr[i] = build_address_space(image, vm->map_first, vm->map_count, (uint16_t)(64 + i), vm->name);
+    }
+    vcpu_count = image->vcpu_count;
+    for (unsigned i = 0; i < image->vcpu_count; i++) {
+        create_vcpu(image, i, vm_vttbr);
+    }
+    __asm__ volatile("tlbi alle1; dsb ish; isb" ::: "memory");
+    kdebug("K| system: %u PDs, %u VMs, %u vCPUs, %u maps, %lu stage-2 table pages, GICv%u\n", image->pd_count,
+           image->vm_count, image->vcpu_count, image->map_count, arch_stage2_pages_used(), gic_version());
+
+    for (unsigned i = 0; i < pd_count; i++) {
+        sched_ready(&pds[i].thread);
+    }
+    schedule();
+}

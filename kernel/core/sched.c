@@ -1,0 +1,292 @@
+/*
+ * Scheduler: fixed priorities 0..254, the highest runnable thread runs, equal priorities
+ * round-robin. A thread preempted by a higher priority goes back to the head of its queue; one
+ * whose timeslice ends goes to the tail (seL4 MCS's rules).
+ *
+ * Budgets: each thread has `budget` ticks per `period`. budget == period is a plain timeslice
+ * (refilled at once on expiry). budget < period throttles the thread when the budget is used up
+ * until its next period starts (periodic replenishment; seL4's sporadic server differs only at
+ * period edges). A thread serving a PPC runs on its caller's budget (`donor`).
+ *
+ * The current thread is never in a run queue. The kernel is not preemptible, so none of this
+ * needs locking on one core; per-CPU state will move into struct cpu for SMP.
+ */
+#include <kernel/sched.h>
+#include <kernel/printk.h>
+#include <kernel/vcpu.h>
+
+struct thread *current;
+
+static struct thread *queue_head[256];
+static struct thread *queue_tail[256];
+static uint64_t ready_bitmap[4];
+static struct thread *preferred;
+static bool current_yielded;
+
+static struct thread *throttled[SYSIMAGE_MAX_PDS + SYSIMAGE_MAX_VCPUS];
+static unsigned throttled_count;
+
+static uint64_t ticks_per_ms;
+
+void arch_switch_thread(struct thread *next);
+
+void sched_init(void)
+{
+    ticks_per_ms = arch_counter_frequency() / 1000;
+}
+
+static uint64_t us_to_ticks(uint32_t us)
+{
+    return (uint64_t)us * ticks_per_ms / 1000;
+}
+
+void sched_init_thread(struct thread *t, uint8_t priority, uint32_t budget_us, uint32_t period_us)
+{
+    t->priority = priority;
+    t->sc.budget = us_to_ticks(budget_us);
+    t->sc.period = us_to_ticks(period_us);
+    t->sc.remaining = t->sc.budget;
+    t->sc.period_start = 0;
+}
+
+static void queue_insert(struct thread *t, bool at_head)
+{
+    unsigned p = t->priority;
+    kassert(!t->queued);
+    if (queue_head[p] == NULL) {
+        t->next = t->prev = NULL;
+        queue_head[p] = queue_tail[p] = t;
+        ready_bitmap[p / 64] |= BIT(p % 64);
+    } else if (at_head) {
+        t->prev = NULL;
+        t->next = queue_head[p];
+        queue_head[p]->prev = t;
+        queue_head[p] = t;
+    } else {
+        t->next = NULL;
+        t->prev = queue_tail[p];
+        queue_tail[p]->next = t;
+        queue_tail[p] = t;
+    }
+    t->queued = true;
+}
+
+static void queue_remove(struct thread *t)
+{
+    unsigned p = t->priority;
+    kassert(t->queued);
+    if (t->prev != NULL) {
+        t->prev->next = t->next;
+    } else {
+        queue_head[p] = t->next;
+    }
+    if (t->next != NULL) {
+        t->next->prev = t->prev;
+    } else {
+        queue_tail[p] = t->prev;
+    }
+    if (queue_head[p] == NULL) {
+        ready_bitmap[p / 64] &= ~BIT(p % 64);
+    }
+    t->next = t->prev = NULL;
+    t->queued = false;
+}
+
+static int highest_ready_priority(void)
+{
+    for (int word = 3; word >= 0; word--) {
+        if (ready_bitmap[word] != 0) {
+            return word * 64 + 63 - __builtin_clzll(ready_bitmap[word]);
+        }
+    }
+    return -1;
+}
+
+static struct thread *sc_owner(struct thread *t)
+{
+    return t->donor != NULL ? t->donor : t;
+}
+
+/* Periodic replenishment of a thread with budget < period. */
+static void sc_refresh(struct sched_context *sc, uint64_t now)
+{
+    if (sc->budget >= sc->period || sc->throttled) {
+        return;
+    }
+    if (now - sc->period_start >= sc->period) {
+        uint64_t periods = (now - sc->period_start) / sc->period;
+        sc->period_start += periods * sc->period;
+        sc->remaining = sc->budget;
+    }
+}
+
+static void throttle(struct thread *owner, uint64_t now)
+{
+    struct sched_context *sc = &owner->sc;
+    sc->throttled = true;
+    sc->release_at = sc->period_start + sc->period;
+    if (sc->release_at <= now) {
+        sc->release_at = now + 1;
+    }
+    kassert(throttled_count < ARRAY_SIZE(throttled));
+    throttled[throttled_count++] = owner;
+}
+
+/* Charge the running thread for the time since it was dispatched. True if it must stop. */
+static bool charge(struct thread *t, uint64_t now)
+{
+    struct thread *owner = sc_owner(t);
+    struct sched_context *sc = &owner->sc;
+    uint64_t used = now - t->dispatched_at;
+    t->dispatched_at = now;
+    sc->remaining = used >= sc->remaining ? 0 : sc->remaining - used;
+    if (sc->remaining != 0) {
+        return false;
+    }
+    if (sc->budget >= sc->period) {
+        sc->remaining = sc->budget;
+        current_yielded = true; /* timeslice over: tail of the queue */
+        return false;
+    }
+    throttle(owner, now);
+    return true;
+}
+
+static bool is_throttled(struct thread *t)
+{
+    return sc_owner(t)->sc.throttled;
+}
+
+void sched_ready(struct thread *t)
+{
+    t->state = THREAD_READY;
+    if (t == current || t->queued || is_throttled(t)) {
+        return;
+    }
+    queue_insert(t, false);
+}
+
+void sched_unready(struct thread *t)
+{
+    if (t->queued) {
+        queue_remove(t);
+    }
+    if (preferred == t) {
+        preferred = NULL;
+    }
+}
+
+void sched_prefer(struct thread *t)
+{
+    preferred = t;
+}
+
+void sched_yield(void)
+{
+    current_yielded = true;
+}
+
+static void release_throttled(uint64_t now)
+{
+    unsigned i = 0;
+    while (i < throttled_count) {
+        struct thread *owner = throttled[i];
+        if (owner->sc.release_at > now) {
+            i++;
+            continue;
+        }
+        owner->sc.throttled = false;
+        owner->sc.period_start = owner->sc.release_at;
+        owner->sc.remaining = owner->sc.budget;
+        throttled[i] = throttled[--throttled_count];
+        /* Every thread running on this budget may run again. */
+        if (owner->state == THREAD_READY && owner != current && !owner->queued) {
+            queue_insert(owner, false);
+        }
+        for (unsigned p = 0; p < pd_count; p++) {
+            struct thread *t = &pds[p].thread;
+            if (t->donor == owner && t->state == THREAD_READY && t != current && !t->queued) {
+                queue_insert(t, false);
+            }
+        }
+    }
+}
+
+void sched_timer_tick(void)
+{
+    /* Charging and releasing happen in schedule(), which every kernel entry ends with. */
+}
+
+static uint64_t next_deadline(struct thread *next, uint64_t now)
+{
+    uint64_t deadline = UINT64_MAX;
+    if (next != NULL) {
+        deadline = now + sc_owner(next)->sc.remaining;
+    }
+    for (unsigned i = 0; i < throttled_count; i++) {
+        if (throttled[i]->sc.release_at < deadline) {
+            deadline = throttled[i]->sc.release_at;
+        }
+    }
+    uint64_t vcpu_deadline = vcpu_next_deadline();
+    if (vcpu_deadline != 0 && vcpu_deadline < deadline) {
+        deadline = vcpu_deadline;
+    }
+    return deadline;
+}
+
+_Noreturn void schedule(void)
+{
+    uint64_t now = arch_counter_now();
+    struct thread *prev = current;
+    bool prev_runnable = false;
+
+    if (prev != NULL) {
+        bool stopped = charge(prev, now);
+        prev_runnable = prev->state == THREAD_READY && !stopped;
+    }
+    release_throttled(now);
+    vcpu_wake_due(now);
+
+    struct thread *next = NULL;
+    int top = highest_ready_priority();
+    int best = top;
+    if (prev_runnable && (int)prev->priority > best) {
+        best = prev->priority;
+    }
+    if (preferred != NULL && preferred->queued && (int)preferred->priority == best) {
+        next = preferred;
+        queue_remove(next);
+        if (prev_runnable) {
+            queue_insert(prev, !current_yielded);
+        }
+    } else if (prev_runnable && (int)prev->priority > top) {
+        next = prev;
+    } else if (prev_runnable && (int)prev->priority == top && !current_yielded) {
+        next = prev;
+    } else {
+        if (prev_runnable) {
+            /* Preempted by a higher priority: head; timeslice over or yielded: tail. */
+            queue_insert(prev, (int)prev->priority < top && !current_yielded);
+        }
+        top = highest_ready_priority();
+        if (top >= 0) {
+            next = queue_head[top];
+            queue_remove(next);
+        }
+    }
+    preferred = NULL;
+    current_yielded = false;
+
+    if (next != NULL) {
+        sc_refresh(&sc_owner(next)->sc, now);
+        next->dispatched_at = now;
+    }
+    arch_timer_set_deadline(next_deadline(next, now));
+    current = next;
+    if (next == NULL) {
+        arch_idle();
+    }
+    arch_switch_thread(next);
+    kernel_exit(&next->frame);
+}

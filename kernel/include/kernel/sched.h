@@ -1,0 +1,22 @@
+/* Fixed-priority preemptive scheduling with budgets (see sched.c for the rules). */
+#pragma once
+
+#include <kernel/thread.h>
+
+extern struct thread *current;
+
+void sched_init(void);
+void sched_init_thread(struct thread *t, uint8_t priority, uint32_t budget_us, uint32_t period_us);
+/* t became runnable. */
+void sched_ready(struct thread *t);
+/* t (not current) stops being runnable. */
+void sched_unready(struct thread *t);
+/* Prefer t at the next decision if it is among the highest priority (direct switch after a
+ * synchronous transfer: PPC, fault, reply). */
+void sched_prefer(struct thread *t);
+/* Current thread gives up the rest of its slice (WFE). */
+void sched_yield(void);
+/* Timer interrupt: charge, throttle, release. */
+void sched_timer_tick(void);
+/* End of every kernel entry: pick the next thread and run it. */
+_Noreturn void schedule(void);

@@ -1,0 +1,26 @@
+# The separation kernel: one binary per board, configured at boot by the system image.
+include $(BOARD_DIR)/board.mk
+
+KERNEL_SRCS := $(wildcard $(TOP)/kernel/core/*.c) $(wildcard $(TOP)/kernel/arch/aarch64/*.c) \
+               $(TOP)/kernel/drivers/uart_$(BOARD_DEBUG_UART).c
+KERNEL_ASM  := $(wildcard $(TOP)/kernel/arch/aarch64/*.S)
+KERNEL_OBJS := $(patsubst $(TOP)/%.c,$(B)/%.o,$(KERNEL_SRCS)) $(patsubst $(TOP)/%.S,$(B)/%.o,$(KERNEL_ASM))
+KERNEL_CFLAGS := $(A64_CFLAGS) -I$(TOP)/kernel/include -MMD -MP
+
+KERNEL_BASE_HEX := $(shell sed -n 's/^\#define BOARD_KERNEL_BASE *\(0x[0-9a-fA-F]*\).*/\1/p' $(BOARD_DIR)/board.h)
+KERNEL_SIZE_HEX := $(shell sed -n 's/^\#define BOARD_KERNEL_SIZE *\(0x[0-9a-fA-F]*\).*/\1/p' $(BOARD_DIR)/board.h)
+
+$(B)/kernel/%.o: $(TOP)/kernel/%.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC_A64) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(B)/kernel/%.o: $(TOP)/kernel/%.S $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC_A64) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(KERNEL_ELF): $(KERNEL_OBJS) $(TOP)/kernel/kernel.ld
+	$(LD_A64) -nostdlib -static --defsym=KERNEL_BASE=$(KERNEL_BASE_HEX) --defsym=KERNEL_SIZE=$(KERNEL_SIZE_HEX) \
+		--no-warn-rwx-segments -T $(TOP)/kernel/kernel.ld $(KERNEL_OBJS) -o $@
+
+ALL_TARGETS += $(KERNEL_ELF)
+-include $(KERNEL_OBJS:.o=.d)
