@@ -1,0 +1,141 @@
+"""Kernel system tests: boot purpose-built test systems (tests/kernel/<name>) under QEMU and
+check what their PDs and the kernel print. Each test system ends with TEST|DONE and powers off."""
+import os
+import re
+
+import pexpect
+import pytest
+
+BUILD = os.environ.get("TESSERA_BUILD_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+
+
+def qemu_command(name, gic=2, cpu="cortex-a53", extra=()):
+    image = os.path.join(BUILD, "tests", "kernel", name, "system.elf")
+    assert os.path.exists(image), f"{image} is not built (run make)"
+    return ["qemu-system-aarch64", "-machine", f"virt,virtualization=on,secure=off,gic-version={gic}",
+            "-cpu", cpu, "-m", "2G", "-nographic", "-serial", "mon:stdio", "-no-reboot",
+            "-kernel", image, *extra]
+
+
+class KernelRun:
+    def __init__(self, name, tmp_path, **kwargs):
+        cmd = qemu_command(name, **kwargs)
+        self.log_path = tmp_path / f"{name}-console.log"
+        self.log = open(self.log_path, "w")
+        self.child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace", timeout=60)
+        self.child.logfile_read = self.log
+
+    def tail(self, lines=40):
+        self.log.flush()
+        text = open(self.log_path, errors="replace").read()
+        return "\n".join(text.splitlines()[-lines:])
+
+    def expect(self, pattern, timeout=60):
+        try:
+            self.child.expect(pattern, timeout=timeout)
+        except (pexpect.TIMEOUT, pexpect.EOF) as error:
+            raise AssertionError(f"did not see {pattern!r} ({type(error).__name__}); last console lines:\n"
+                                 f"{self.tail()}") from None
+        return self.child.match
+
+    def finish(self, timeout=120):
+        """Wait for TEST|DONE and QEMU's exit; return the whole console text."""
+        self.expect(r"TEST\|DONE", timeout=timeout)
+        self.child.expect(pexpect.EOF, timeout=30)
+        self.log.flush()
+        return open(self.log_path, errors="replace").read()
+
+    def close(self):
+        if self.child.isalive():
+            self.child.terminate(force=True)
+        self.log.close()
+
+
+@pytest.fixture
+def boot(tmp_path):
+    runs = []
+
+    def start(name, **kwargs):
+        run = KernelRun(name, tmp_path, **kwargs)
+        runs.append(run)
+        return run
+
+    yield start
+    for run in runs:
+        run.close()
+
+
+def assert_passes(text, *names):
+    for name in names:
+        assert f"TEST|PASS {name}" in text, f"{name} did not pass; console:\n" + "\n".join(text.splitlines()[-40:])
+    failures = [line for line in text.splitlines() if "TEST|FAIL" in line]
+    assert not failures, "failures reported:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("gic", [2, 3])
+def test_notification_pingpong_and_coalescing(boot, gic):
+    run = boot("pingpong", gic=gic)
+    text = run.finish()
+    assert "ping: 10000 round trips" in text
+    assert "ping: pong saw 10000 notifications" in text
+    assert_passes(text, "pingpong-10000", "notification-coalescing")
+
+
+def test_ppc_with_message_registers(boot):
+    text = boot("ppc").finish()
+    assert "client: reply label 43 count 9" in text
+    assert_passes(text, "ppc-message-registers", "ppc-1000-calls")
+
+
+def test_preemption_order_by_priority(boot):
+    text = boot("preempt").finish()
+    assert "low: event order HML1mh23" in text
+    assert_passes(text, "preemption-order")
+
+
+@pytest.mark.parametrize("gic", [2, 3])
+def test_irq_delivered_acked_and_delivered_again(boot, gic):
+    run = boot("irq", gic=gic)
+    run.expect("serial: ready for input")
+    for index, char in enumerate("abz", start=1):
+        run.child.send(char)
+        run.expect(rf"serial: irq {index} got '{char}'")
+    text = run.finish()
+    assert_passes(text, "irq-delivered-acked-redelivered")
+
+
+def test_fault_reported_and_others_continue(boot):
+    text = boot("fault").finish()
+    match = re.search(r"K\| fault: PD 'faulty' data abort \(write\) at address 0xdead0000, pc 0x[0-9a-f]+, "
+                      r"esr 0x[0-9a-f]+; PD stopped", text)
+    assert match, "kernel did not report faulty's bad write:\n" + text[-3000:]
+    assert "faulty: still running" not in text
+    assert "survivor: alive" in text
+    assert_passes(text, "fault-isolation", "child-fault-to-parent")
+
+
+def test_setvar_values_seen_by_pd(boot):
+    text = boot("setvar").finish()
+    report = open(os.path.join(BUILD, "tests", "kernel", "setvar", "report.txt")).read()
+    match = re.search(r"reader: shared_vaddr=0x([0-9a-f]+) shared_paddr=0x([0-9a-f]+)", text)
+    assert match, text[-2000:]
+    assert int(match.group(1), 16) == 0x30000000
+    paddr = int(match.group(2), 16)
+    assert re.search(rf"shared\b.*0x0*{paddr:x}\b", report, re.I), \
+        f"PD saw paddr {paddr:#x}, which the layout report does not give for region 'shared':\n{report}"
+    assert_passes(text, "setvar-vaddr", "setvar-paddr", "shared-region")
+
+
+def test_budget_and_timeslicing(boot):
+    text = boot("budget").finish(timeout=180)
+    assert_passes(text, "round-robin-no-starvation", "budget-period-enforced")
+
+
+def test_minimal_vm_exits_reach_vmm(boot):
+    text = boot("vm").finish(timeout=120)
+    assert "vmm: guest wrote 0xab (1 bytes) to 0x10000010" in text
+    assert "vmm: guest wrote 0xbeef (2 bytes) to 0x10000012" in text
+    assert "vmm: guest wrote 0xcafef00d (4 bytes) to 0x10000014" in text
+    assert "vmm: guest wrote 0x123456789abcdef (8 bytes) to 0x10000018" in text
+    assert_passes(text, "vm-mmio-read", "vm-mmio-write", "vm-hvc", "vm-smc", "vm-virtual-irq", "vm-virtual-timer",
+                  "vm-virtual-timer-period")
