@@ -13,7 +13,7 @@ def qemu_command(name, gic=2, cpu="cortex-a53", extra=()):
     image = os.path.join(BUILD, "tests", "kernel", name, "system.elf")
     assert os.path.exists(image), f"{image} is not built (run make)"
     return ["qemu-system-aarch64", "-machine", f"virt,virtualization=on,secure=off,gic-version={gic}",
-            "-cpu", cpu, "-m", "2G", "-nographic", "-serial", "mon:stdio", "-no-reboot",
+            "-cpu", cpu, "-m", "2G", "-nographic", "-serial", "mon:stdio", "-no-reboot", "-nic", "none",
             "-kernel", image, *extra]
 
 

@@ -21,3 +21,5 @@
 #define REPORT_TICK_TIME_US 0x30
 #define REPORT_EXCEPTION    0x38
 #define REPORT_DONE         0x40
+#define REPORT_MMIO_TICKS   0x48
+#define VM_TEST_MMIO_LOOPS  1000

@@ -110,6 +110,9 @@ static void handle_report(uint64_t offset, uint64_t value)
     case REPORT_EXCEPTION:
         tessera_printf("TEST|FAIL vm: guest took an unexpected exception, esr 0x%lx\n", value);
         break;
+    case REPORT_MMIO_TICKS:
+        tessera_printf("vmm: %u MMIO reads in %lu counter ticks\n", VM_TEST_MMIO_LOOPS, value);
+        break;
     case REPORT_DONE:
         ktest_done();
         break;
