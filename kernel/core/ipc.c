@@ -208,6 +208,9 @@ void ipc_fault(struct thread *t, uint64_t label, const uint64_t *mrs, unsigned c
 void ipc_cancel(struct thread *t)
 {
     sched_unready(t);
+    if (t->is_vcpu) {
+        vcpu_cancel_wfi(t->vcpu);
+    }
     if (t->state == THREAD_BLOCKED_FAULT || t->state == THREAD_BLOCKED_CALL) {
         for (unsigned i = 0; i < pd_count; i++) {
             endpoint_remove(&pds[i], t);

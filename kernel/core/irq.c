@@ -50,6 +50,7 @@ void irq_handle(void)
     case INTID_HYP_TIMER:
         /* Budgets, releases and WFI deadlines are all re-evaluated by schedule(). */
         arch_timer_disable();
+        sched_timer_tick();
         gic_end_of_interrupt(intid);
         return;
     case INTID_MAINTENANCE:

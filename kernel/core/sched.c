@@ -20,6 +20,8 @@ struct thread *current;
 static struct thread *queue_head[256];
 static struct thread *queue_tail[256];
 static uint64_t ready_bitmap[4];
+static uint32_t ready_summary; /* bit w set when ready_bitmap[w] != 0 */
+static uint64_t armed_deadline;
 static struct thread *preferred;
 static bool current_yielded;
 
@@ -49,7 +51,7 @@ void sched_init_thread(struct thread *t, uint8_t priority, uint32_t budget_us, u
     t->sc.period_start = 0;
 }
 
-static void queue_insert(struct thread *t, bool at_head)
+static inline __attribute__((always_inline)) void queue_insert(struct thread *t, bool at_head)
 {
     unsigned p = t->priority;
     kassert(!t->queued);
@@ -57,6 +59,7 @@ static void queue_insert(struct thread *t, bool at_head)
         t->next = t->prev = NULL;
         queue_head[p] = queue_tail[p] = t;
         ready_bitmap[p / 64] |= BIT(p % 64);
+        ready_summary |= 1u << (p / 64);
     } else if (at_head) {
         t->prev = NULL;
         t->next = queue_head[p];
@@ -71,7 +74,7 @@ static void queue_insert(struct thread *t, bool at_head)
     t->queued = true;
 }
 
-static void queue_remove(struct thread *t)
+static inline __attribute__((always_inline)) void queue_remove(struct thread *t)
 {
     unsigned p = t->priority;
     kassert(t->queued);
@@ -87,19 +90,21 @@ static void queue_remove(struct thread *t)
     }
     if (queue_head[p] == NULL) {
         ready_bitmap[p / 64] &= ~BIT(p % 64);
+        if (ready_bitmap[p / 64] == 0) {
+            ready_summary &= ~(1u << (p / 64));
+        }
     }
     t->next = t->prev = NULL;
     t->queued = false;
 }
 
-static int highest_ready_priority(void)
+static inline __attribute__((always_inline)) int highest_ready_priority(void)
 {
-    for (int word = 3; word >= 0; word--) {
-        if (ready_bitmap[word] != 0) {
-            return word * 64 + 63 - __builtin_clzll(ready_bitmap[word]);
-        }
+    if (ready_summary == 0) {
+        return -1;
     }
-    return -1;
+    int word = 31 - __builtin_clz(ready_summary);
+    return word * 64 + 63 - __builtin_clzll(ready_bitmap[word]);
 }
 
 static struct thread *sc_owner(struct thread *t)
@@ -214,7 +219,9 @@ static void release_throttled(uint64_t now)
 
 void sched_timer_tick(void)
 {
-    /* Charging and releasing happen in schedule(), which every kernel entry ends with. */
+    /* The timer fired and is now off. Charging and releasing happen in schedule(), which every
+     * kernel entry ends with; it must re-arm the timer whatever the deadline. */
+    armed_deadline = 0;
 }
 
 static uint64_t next_deadline(struct thread *next, uint64_t now)
@@ -245,7 +252,15 @@ _Noreturn void schedule(void)
         bool stopped = charge(prev, now);
         prev_runnable = prev->state == THREAD_READY && !stopped;
     }
-    release_throttled(now);
+    /* Fast path: the running thread stays (nothing above it, nothing handed over, slice not over).
+     * Its budget end is unchanged, so the armed timer stays as it is. */
+    if (prev_runnable && preferred == NULL && !current_yielded && throttled_count == 0 &&
+        (int)prev->priority > highest_ready_priority() && !vcpu_wakeups_pending(now)) {
+        kernel_exit(&prev->frame);
+    }
+    if (throttled_count != 0) {
+        release_throttled(now);
+    }
     vcpu_wake_due(now);
 
     struct thread *next = NULL;
@@ -282,7 +297,13 @@ _Noreturn void schedule(void)
         sc_refresh(&sc_owner(next)->sc, now);
         next->dispatched_at = now;
     }
-    arch_timer_set_deadline(next_deadline(next, now));
+    uint64_t deadline = next_deadline(next, now);
+    if (deadline != armed_deadline) {
+        /* Most kernel entries do not move the deadline (a notification to a blocked PD keeps the
+         * current thread's budget end); skip the timer writes then. */
+        arch_timer_set_deadline(deadline);
+        armed_deadline = deadline;
+    }
     current = next;
     if (next == NULL) {
         arch_idle();

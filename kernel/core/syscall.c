@@ -53,9 +53,6 @@ static struct vcpu *child_vcpu(struct pd *pd, uint64_t id)
 
 static void make_runnable(struct thread *t)
 {
-    if (t->is_vcpu) {
-        t->vcpu->wfi_deadline = 0;
-    }
     sched_ready(t);
 }
 
@@ -85,41 +82,22 @@ static int child_control(struct pd *pd, uint64_t id, uint64_t op, uint64_t pc)
     }
 }
 
-/* seL4_UserContext order <-> our frame. */
+/* seL4_UserContext order -> offset of the register in struct thread (a table, so reading or
+ * writing all 36 words is a copy loop, not 36 decisions). */
+#define FRAME_X(n) (offsetof(struct thread, frame.x) + (n) * sizeof(uint64_t))
+static const uint16_t context_offsets[TESSERA_USER_CONTEXT_WORDS] = {
+    offsetof(struct thread, frame.elr), offsetof(struct thread, frame.sp_el0), offsetof(struct thread, frame.spsr),
+    FRAME_X(0), FRAME_X(1), FRAME_X(2), FRAME_X(3), FRAME_X(4), FRAME_X(5), FRAME_X(6), FRAME_X(7), FRAME_X(8),
+    FRAME_X(16), FRAME_X(17), FRAME_X(18), FRAME_X(29), FRAME_X(30),
+    FRAME_X(9), FRAME_X(10), FRAME_X(11), FRAME_X(12), FRAME_X(13), FRAME_X(14), FRAME_X(15),
+    FRAME_X(19), FRAME_X(20), FRAME_X(21), FRAME_X(22), FRAME_X(23), FRAME_X(24), FRAME_X(25), FRAME_X(26),
+    FRAME_X(27), FRAME_X(28),
+    offsetof(struct thread, tpidr_el0), offsetof(struct thread, tpidrro_el0),
+};
+
 static uint64_t *context_slot(struct thread *t, unsigned index)
 {
-    struct frame *f = &t->frame;
-    if (index == UCTX_PC) {
-        return &f->elr;
-    }
-    if (index == UCTX_SP) {
-        return &f->sp_el0;
-    }
-    if (index == UCTX_SPSR) {
-        return &f->spsr;
-    }
-    if (index >= UCTX_X0 && index <= UCTX_X0 + 8) {
-        return &f->x[index - UCTX_X0];
-    }
-    if (index >= UCTX_X16 && index <= UCTX_X18) {
-        return &f->x[16 + index - UCTX_X16];
-    }
-    if (index == UCTX_X29) {
-        return &f->x[29];
-    }
-    if (index == UCTX_X30) {
-        return &f->x[30];
-    }
-    if (index >= UCTX_X9 && index < UCTX_X9 + 7) {
-        return &f->x[9 + index - UCTX_X9];
-    }
-    if (index >= UCTX_X19 && index < UCTX_X19 + 10) {
-        return &f->x[19 + index - UCTX_X19];
-    }
-    if (index == UCTX_TPIDR_EL0) {
-        return &t->tpidr_el0;
-    }
-    return &t->tpidrro_el0;
+    return (uint64_t *)((char *)t + context_offsets[index]);
 }
 
 /* Never let a lower EL be entered in AArch32 or at EL2: keep NZCV and DAIF, force the mode. */

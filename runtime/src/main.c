@@ -86,25 +86,27 @@ static void handler_loop(void)
             microkit_deferred_action = 0;
             tessera_syscall_event(SYS_SIGNAL_RECV, &regs);
         } else {
+            regs.x[0] = 0;
             tessera_syscall_event(SYS_RECV, &regs);
         }
         have_reply = false;
-        store_mrs(&regs);
         switch (regs.x[0]) {
         case EVENT_NOTIFY: {
             uint64_t word = regs.x[6];
-            for (unsigned ch = 0; word != 0 && ch < 64; ch++, word >>= 1) {
-                if (word & 1) {
-                    notified(ch);
-                }
+            while (word != 0) {
+                unsigned ch = (unsigned)__builtin_ctzll(word);
+                word &= word - 1;
+                notified(ch);
             }
             break;
         }
         case EVENT_PPC:
+            store_mrs(&regs);
             reply = protected((microkit_channel)regs.x[6], regs.x[1]);
             have_reply = true;
             break;
         case EVENT_FAULT:
+            store_mrs(&regs);
             have_reply = fault((microkit_child)regs.x[6], regs.x[1], &reply);
             break;
         default:

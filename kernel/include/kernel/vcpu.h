@@ -34,4 +34,6 @@ void vcpu_handle_wfx(struct vcpu *vcpu, uint64_t esr);
 void vcpu_handle_vtimer_irq(struct vcpu *vcpu);
 void vcpu_handle_maintenance(struct vcpu *vcpu);
 void vcpu_wake_due(uint64_t now);
+void vcpu_cancel_wfi(struct vcpu *vcpu);
+bool vcpu_wakeups_pending(uint64_t now);
 uint64_t vcpu_next_deadline(void);
