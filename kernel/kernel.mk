@@ -24,3 +24,11 @@ $(KERNEL_ELF): $(KERNEL_OBJS) $(TOP)/kernel/kernel.ld
 
 ALL_TARGETS += $(KERNEL_ELF)
 -include $(KERNEL_OBJS:.o=.d)
+
+# Host unit tests of the kernel's portable parts.
+$(B)/host/tests/test_sysimage_check: $(TOP)/tests/unit/test_sysimage_check.c $(TOP)/kernel/core/sysimage_check.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -I$(TOP)/kernel/include $(TOP)/tests/unit/test_sysimage_check.c \
+		$(TOP)/kernel/core/sysimage_check.c $(HOST_LDFLAGS) -lcmocka -o $@
+
+UNIT_TESTS += $(B)/host/tests/test_sysimage_check

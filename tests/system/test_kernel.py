@@ -76,7 +76,7 @@ def assert_passes(text, *names):
 def test_notification_pingpong_and_coalescing(boot, gic):
     run = boot("pingpong", gic=gic)
     text = run.finish()
-    assert "ping: 10000 round trips" in text
+    assert "ping: 10000 round trips in" in text
     assert "ping: pong saw 10000 notifications" in text
     assert_passes(text, "pingpong-10000", "notification-coalescing")
 

@@ -35,7 +35,7 @@ void notified(microkit_channel ch)
         return;
     }
     uint64_t ticks = ktest_counter() - started_at;
-    tessera_printf("ping: %u round trips in %lu counter ticks\n", received, ticks);
+    tessera_printf("ping: %u round trips in %lu counter ticks at %lu Hz\n", received, ticks, ktest_counter_frequency());
     microkit_ppcall(PONG_CHANNEL + 1, microkit_msginfo_new(0, 0));
     uint64_t pong_count = microkit_mr_get(0);
     tessera_printf("ping: pong saw %lu notifications\n", pong_count);

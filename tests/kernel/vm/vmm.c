@@ -111,7 +111,8 @@ static void handle_report(uint64_t offset, uint64_t value)
         tessera_printf("TEST|FAIL vm: guest took an unexpected exception, esr 0x%lx\n", value);
         break;
     case REPORT_MMIO_TICKS:
-        tessera_printf("vmm: %u MMIO reads in %lu counter ticks\n", VM_TEST_MMIO_LOOPS, value);
+        tessera_printf("vmm: %u MMIO reads in %lu counter ticks at %lu Hz\n", VM_TEST_MMIO_LOOPS, value,
+                       ktest_counter_frequency());
         break;
     case REPORT_DONE:
         ktest_done();

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""`make bench`: Tessera's benchmarks. Each prints its measurement next to a baseline or target
+run in the same invocation; ratios, not absolute times, are what compare across machines.
+
+Kernel IPC costs are counted in instructions: QEMU's `-icount shift=0` advances virtual time one
+nanosecond per instruction, so counter ticks * (1e9 / counter frequency) / iterations is the
+number of instructions one operation takes (kernel and both PDs' user code included).
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+KERNEL_BENCHES = [
+    # (test system, regex over its console, what one iteration is, target instructions)
+    ("pingpong", r"ping: (\d+) round trips in (\d+) counter ticks at (\d+) Hz", "notification round trip", 1000),
+    ("ppc", r"client: (\d+) calls in (\d+) counter ticks at (\d+) Hz", "PPC round trip", 800),
+    ("vm", r"vmm: (\d+) MMIO reads in (\d+) counter ticks at (\d+) Hz", "VM MMIO exit handled by its VMM", 2000),
+]
+
+
+def run_icount(image, timeout=300):
+    cmd = ["qemu-system-aarch64", "-machine", "virt,virtualization=on,secure=off", "-cpu", "cortex-a53",
+           "-m", "2G", "-nographic", "-serial", "mon:stdio", "-no-reboot", "-nic", "none",
+           "-icount", "shift=0", "-kernel", image]
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, errors="replace", timeout=timeout)
+    return proc.stdout
+
+
+def kernel_benches(build_dir):
+    print("Kernel IPC (instructions per operation, QEMU -icount shift=0, cortex-a53, GICv2)")
+    print(f"  {'operation':36} {'measured':>10} {'target':>8}  result")
+    ok = True
+    for name, pattern, what, target in KERNEL_BENCHES:
+        image = os.path.join(build_dir, "tests", "kernel", name, "system.elf")
+        output = run_icount(image)
+        match = re.search(pattern, output)
+        if match is None:
+            print(f"  {what:36} {'no result':>10} {target:>8}  FAILED: console tail:\n{output[-1500:]}")
+            ok = False
+            continue
+        iterations, ticks, frequency = (int(x) for x in match.groups())
+        per_op = ticks * (1e9 / frequency) / iterations
+        verdict = "meets target" if per_op < target else "ABOVE target"
+        print(f"  {what:36} {per_op:10.0f} {target:8d}  {verdict} ({per_op / target:.2f} x target)")
+    return ok
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build-dir", required=True)
+    args = parser.parse_args()
+    ok = kernel_benches(args.build_dir)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
