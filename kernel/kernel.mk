@@ -5,7 +5,7 @@ KERNEL_SRCS := $(wildcard $(TOP)/kernel/core/*.c) $(wildcard $(TOP)/kernel/arch/
                $(TOP)/kernel/drivers/uart_$(BOARD_DEBUG_UART).c
 KERNEL_ASM  := $(wildcard $(TOP)/kernel/arch/aarch64/*.S)
 KERNEL_OBJS := $(patsubst $(TOP)/%.c,$(B)/%.o,$(KERNEL_SRCS)) $(patsubst $(TOP)/%.S,$(B)/%.o,$(KERNEL_ASM))
-KERNEL_CFLAGS := $(A64_CFLAGS) -I$(TOP)/kernel/include -MMD -MP
+KERNEL_CFLAGS := $(A64_CFLAGS) -fomit-frame-pointer -I$(TOP)/kernel/include -MMD -MP
 
 KERNEL_BASE_HEX := $(shell sed -n 's/^\#define BOARD_KERNEL_BASE *\(0x[0-9a-fA-F]*\).*/\1/p' $(BOARD_DIR)/board.h)
 KERNEL_SIZE_HEX := $(shell sed -n 's/^\#define BOARD_KERNEL_SIZE *\(0x[0-9a-fA-F]*\).*/\1/p' $(BOARD_DIR)/board.h)

@@ -87,8 +87,7 @@ static void send_message(struct pd *receiver, struct thread *sender)
 {
     if (receiver->thread.state == THREAD_BLOCKED_RECV) {
         deliver_message(receiver, sender);
-        sched_ready(&receiver->thread);
-        sched_prefer(&receiver->thread);
+        sched_ready_direct(&receiver->thread);
     } else {
         endpoint_enqueue(receiver, sender);
     }
@@ -99,7 +98,11 @@ void ipc_notify(struct pd *target, unsigned bit)
     target->notify_word |= BIT(bit);
     if (target->thread.state == THREAD_BLOCKED_RECV) {
         deliver_notification(target);
-        sched_ready(&target->thread);
+        if (current != NULL && target->thread.priority > current->priority) {
+            sched_ready_direct(&target->thread);
+        } else {
+            sched_ready(&target->thread);
+        }
     }
 }
 
@@ -138,12 +141,10 @@ void ipc_reply_recv(struct pd *pd, uint64_t info, const uint64_t mrs[4])
         for (unsigned i = 4; i < count; i++) {
             dest->mrs[i] = from->mrs[i];
         }
-        sched_ready(to);
-        sched_prefer(to);
+        sched_ready_direct(to);
     } else if (to != NULL && to->state == THREAD_BLOCKED_FAULT) {
         to->fault_handler = NULL;
-        sched_ready(to);
-        sched_prefer(to);
+        sched_ready_direct(to);
     }
     ipc_recv(pd);
 }

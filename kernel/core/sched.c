@@ -181,8 +181,16 @@ void sched_unready(struct thread *t)
     }
 }
 
-void sched_prefer(struct thread *t)
+void sched_ready_direct(struct thread *t)
 {
+    t->state = THREAD_READY;
+    if (t == current || t->queued || is_throttled(t)) {
+        return;
+    }
+    if (preferred != NULL && preferred != t && !preferred->queued && preferred->state == THREAD_READY) {
+        queue_insert(preferred, false);
+    }
+    /* Not queued: schedule() either switches to it directly or queues it then. */
     preferred = t;
 }
 
@@ -235,7 +243,7 @@ static uint64_t next_deadline(struct thread *next, uint64_t now)
             deadline = throttled[i]->sc.release_at;
         }
     }
-    uint64_t vcpu_deadline = vcpu_next_deadline();
+    uint64_t vcpu_deadline = idle_vcpus != 0 ? vcpu_next_deadline() : 0;
     if (vcpu_deadline != 0 && vcpu_deadline < deadline) {
         deadline = vcpu_deadline;
     }
@@ -261,7 +269,9 @@ _Noreturn void schedule(void)
     if (throttled_count != 0) {
         release_throttled(now);
     }
-    vcpu_wake_due(now);
+    if (idle_vcpus != 0) {
+        vcpu_wake_due(now);
+    }
 
     struct thread *next = NULL;
     int top = highest_ready_priority();
@@ -269,9 +279,18 @@ _Noreturn void schedule(void)
     if (prev_runnable && (int)prev->priority > best) {
         best = prev->priority;
     }
-    if (preferred != NULL && preferred->queued && (int)preferred->priority == best) {
-        next = preferred;
-        queue_remove(next);
+    /* A thread handed a message or reply (sched_ready_direct) runs next if nothing outranks it,
+     * without a trip through the run queue. */
+    struct thread *direct = preferred;
+    if (direct != NULL && (direct->state != THREAD_READY || direct->queued || is_throttled(direct))) {
+        direct = NULL;
+    }
+    if (direct != NULL && (int)direct->priority < best) {
+        queue_insert(direct, false);
+        direct = NULL;
+    }
+    if (direct != NULL) {
+        next = direct;
         if (prev_runnable) {
             queue_insert(prev, !current_yielded);
         }

@@ -148,20 +148,13 @@ static int tcb_write(struct pd *pd, uint64_t id, uint64_t resume, uint64_t count
     return TESSERA_OK;
 }
 
-void syscall_dispatch(struct thread *t)
+/* Everything but the IPC calls, kept out of line so the hot path stays small. */
+static __attribute__((noinline)) void syscall_other(struct thread *t)
 {
     struct pd *pd = thread_pd(t);
     struct frame *f = &t->frame;
     uint64_t number = f->x[7];
     switch (number) {
-    case SYS_RECV:
-        ipc_recv(pd);
-        return;
-    case SYS_REPLY_RECV: {
-        uint64_t mrs[4] = {f->x[2], f->x[3], f->x[4], f->x[5]};
-        ipc_reply_recv(pd, f->x[1], mrs);
-        return;
-    }
     case SYS_SIGNAL_RECV: {
         uint64_t op = f->x[0] & 0xff;
         unsigned id = (unsigned)((f->x[0] >> 8) & 0xff);
@@ -173,20 +166,9 @@ void syscall_dispatch(struct thread *t)
         ipc_recv(pd);
         return;
     }
-    case SYS_NOTIFY:
-        f->x[0] = (uint64_t)notify(pd, (unsigned)f->x[0]);
-        return;
     case SYS_IRQ_ACK:
         f->x[0] = irq_ack(t->pd, (unsigned)f->x[0]) == 0 ? TESSERA_OK : TESSERA_INVALID_ARGUMENT;
         return;
-    case SYS_PPCALL: {
-        int error = ipc_ppcall(pd, (unsigned)f->x[0]);
-        if (error != TESSERA_OK) {
-            f->x[0] = (uint64_t)error;
-            f->x[1] = 0;
-        }
-        return;
-    }
     case SYS_CHILD_CTL:
         f->x[0] = (uint64_t)child_control(pd, f->x[0], f->x[1], f->x[2]);
         return;
@@ -244,5 +226,35 @@ void syscall_dispatch(struct thread *t)
         ipc_fault(t, FAULT_USER_EXCEPTION, mrs, 5);
         return;
     }
+    }
+}
+
+void syscall_dispatch(struct thread *t)
+{
+    struct pd *pd = thread_pd(t);
+    struct frame *f = &t->frame;
+    switch (f->x[7]) {
+    case SYS_RECV:
+        ipc_recv(pd);
+        return;
+    case SYS_NOTIFY:
+        f->x[0] = (uint64_t)notify(pd, (unsigned)f->x[0]);
+        return;
+    case SYS_REPLY_RECV: {
+        uint64_t mrs[4] = {f->x[2], f->x[3], f->x[4], f->x[5]};
+        ipc_reply_recv(pd, f->x[1], mrs);
+        return;
+    }
+    case SYS_PPCALL: {
+        int error = ipc_ppcall(pd, (unsigned)f->x[0]);
+        if (error != TESSERA_OK) {
+            f->x[0] = (uint64_t)error;
+            f->x[1] = 0;
+        }
+        return;
+    }
+    default:
+        syscall_other(t);
+        return;
     }
 }

@@ -9,6 +9,7 @@ void fpu_restore(const struct fpu_state *state);
 
 static struct thread *hw_thread; /* whose TPIDRs and VTTBR are in the registers */
 static struct thread *fpu_owner; /* whose FP/SIMD state is in the registers */
+static bool fpu_trapping = true;  /* CPTR_EL2.TFP as last written */
 
 void arch_switch_thread(struct thread *next)
 {
@@ -23,7 +24,11 @@ void arch_switch_thread(struct thread *next)
     write_sysreg(tpidrro_el0, next->tpidrro_el0);
     vcpu_switch(hw_thread, next);
     write_sysreg(vttbr_el2, next->vttbr);
-    write_sysreg(cptr_el2, CPTR_EL2_RES1 | (fpu_owner == next ? 0 : CPTR_TFP));
+    bool trap = fpu_owner != next;
+    if (trap != fpu_trapping) {
+        write_sysreg(cptr_el2, CPTR_EL2_RES1 | (trap ? CPTR_TFP : 0));
+        fpu_trapping = trap;
+    }
     hw_thread = next;
 }
 
@@ -31,6 +36,7 @@ void arch_switch_thread(struct thread *next)
 void arch_fpu_trap(struct thread *t)
 {
     write_sysreg(cptr_el2, CPTR_EL2_RES1);
+    fpu_trapping = false;
     isb();
     if (fpu_owner != NULL) {
         fpu_save(&fpu_owner->fpu);

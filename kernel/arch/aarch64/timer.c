@@ -4,12 +4,6 @@
 
 #define CNTHP_ENABLE 1UL
 
-uint64_t arch_counter_now(void)
-{
-    isb();
-    return read_sysreg(cntpct_el0);
-}
-
 uint64_t arch_counter_frequency(void)
 {
     return read_sysreg(cntfrq_el0);

@@ -19,7 +19,7 @@ struct vcpu vcpus[SYSIMAGE_MAX_VCPUS];
 unsigned vcpu_count;
 
 /* vCPUs in IDLE_WFI with a timer deadline: the scheduler's per-entry checks are free without. */
-static unsigned idle_vcpus;
+unsigned idle_vcpus;
 
 static struct vcpu *loaded;  /* whose EL1 state is in the registers */
 static bool native_mode = true; /* HCR and the three shared registers are set for native PDs */
@@ -364,11 +364,6 @@ void vcpu_handle_wfx(struct vcpu *v, uint64_t esr)
         idle_vcpus++;
     }
     t->state = THREAD_IDLE_WFI;
-}
-
-bool vcpu_wakeups_pending(uint64_t now)
-{
-    return idle_vcpus != 0 && vcpu_next_deadline() <= now;
 }
 
 void vcpu_wake_due(uint64_t now)

@@ -63,7 +63,11 @@ _Noreturn void arch_idle(void);
 _Noreturn void arch_poweroff(void);
 
 /* Counter ticks (CNTPCT_EL0) and the timer the scheduler uses (CNTHP, the EL2 physical timer). */
-uint64_t arch_counter_now(void);
+static inline uint64_t arch_counter_now(void)
+{
+    isb();
+    return read_sysreg(cntpct_el0);
+}
 uint64_t arch_counter_frequency(void);
 void arch_timer_set_deadline(uint64_t ticks);
 

@@ -11,9 +11,9 @@ void sched_init_thread(struct thread *t, uint8_t priority, uint32_t budget_us, u
 void sched_ready(struct thread *t);
 /* t (not current) stops being runnable. */
 void sched_unready(struct thread *t);
-/* Prefer t at the next decision if it is among the highest priority (direct switch after a
- * synchronous transfer: PPC, fault, reply). */
-void sched_prefer(struct thread *t);
+/* t became runnable by a synchronous transfer (PPC, fault, reply) or a wakeup that outranks the
+ * sender: switch to it directly if it is among the highest priority. */
+void sched_ready_direct(struct thread *t);
 /* Current thread gives up the rest of its slice (WFE). */
 void sched_yield(void);
 /* Timer interrupt: charge, throttle, release. */

@@ -34,6 +34,12 @@ void vcpu_handle_wfx(struct vcpu *vcpu, uint64_t esr);
 void vcpu_handle_vtimer_irq(struct vcpu *vcpu);
 void vcpu_handle_maintenance(struct vcpu *vcpu);
 void vcpu_wake_due(uint64_t now);
-void vcpu_cancel_wfi(struct vcpu *vcpu);
-bool vcpu_wakeups_pending(uint64_t now);
 uint64_t vcpu_next_deadline(void);
+void vcpu_cancel_wfi(struct vcpu *vcpu);
+/* vCPUs in IDLE_WFI with a timer deadline: without any, the scheduler's checks are free. */
+extern unsigned idle_vcpus;
+
+static inline bool vcpu_wakeups_pending(uint64_t now)
+{
+    return idle_vcpus != 0 && vcpu_next_deadline() <= now;
+}

@@ -18,6 +18,25 @@ static unsigned vppi_events;
 static unsigned maintenance_events;
 static uint64_t regs[TESSERA_USER_CONTEXT_WORDS];
 
+/* How many words of the seL4_UserContext order cover pc, sp, spsr and register `reg`: a VMM
+ * need not copy all 36 to emulate one access. */
+static unsigned context_words_for(unsigned reg)
+{
+    if (reg <= 8 || reg == 31) {
+        return UCTX_X0 + 9;
+    }
+    if (reg >= 16 && reg <= 18) {
+        return UCTX_X16 + reg - 16 + 1;
+    }
+    if (reg == 29 || reg == 30) {
+        return UCTX_X29 + reg - 29 + 1;
+    }
+    if (reg >= 9 && reg <= 15) {
+        return UCTX_X9 + reg - 9 + 1;
+    }
+    return UCTX_X19 + reg - 19 + 1;
+}
+
 static uint64_t *reg_slot(unsigned reg)
 {
     static uint64_t zero;
@@ -133,7 +152,8 @@ static bool handle_vm_fault(void)
     unsigned size = 1u << ((esr >> 22) & 3);
     unsigned reg = (esr >> 16) & 31;
     bool write = (esr >> 6) & 1;
-    tessera_tcb_read_registers(VCPU, regs, TESSERA_USER_CONTEXT_WORDS);
+    unsigned words = context_words_for(reg);
+    tessera_tcb_read_registers(VCPU, regs, words);
     uint64_t mask = size == 8 ? ~0UL : (1UL << (size * 8)) - 1;
     if (write) {
         uint64_t value = *reg_slot(reg) & mask;
@@ -146,7 +166,7 @@ static bool handle_vm_fault(void)
         *reg_slot(reg) = addr == VM_TEST_MMIO_BASE ? VM_TEST_READ_VALUE : 0;
     }
     regs[UCTX_PC] += 4;
-    tessera_tcb_write_registers(VCPU, false, regs, TESSERA_USER_CONTEXT_WORDS);
+    tessera_tcb_write_registers(VCPU, false, regs, words);
     return true;
 }
 
