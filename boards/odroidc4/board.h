@@ -36,6 +36,7 @@
 #define BOARD_GICC_BASE 0xffc02000UL
 #define BOARD_GICH_BASE 0xffc04000UL
 #define BOARD_GICV_BASE 0xffc06000UL
+#define BOARD_HAS_GICV3 0
 #define BOARD_GICR_BASE 0UL /* GIC-400 has no redistributors */
 #define BOARD_GIC_MAX_INTID 255
 

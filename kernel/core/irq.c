@@ -70,7 +70,7 @@ void irq_handle(void)
         break;
     }
     if (intid > BOARD_GIC_MAX_INTID || !irq_owners[intid].used) {
-        kprintf("K| warning: interrupt %u has no owner; masked\n", intid);
+        kdebug("K| warning: interrupt %u has no owner; masked\n", intid);
         gic_mask(intid);
         gic_end_of_interrupt(intid);
         return;

@@ -212,14 +212,19 @@ static __attribute__((noinline)) void syscall_other(struct thread *t)
         }
         arch_smc(f->x);
         return;
-#if CONFIG_DEBUG
     case SYS_DEBUG_PUTC:
-        kputc((char)f->x[0]);
+        /* Release builds print nothing but fatal errors: PD debug output is dropped. */
+        if (CONFIG_DEBUG) {
+            kputc((char)f->x[0]);
+        }
         return;
     case SYS_DEBUG_POWEROFF:
-        kprintf("K| system off requested by PD '%s'\n", t->name);
-        arch_poweroff();
-#endif
+        if (CONFIG_DEBUG) {
+            kprintf("K| system off requested by PD '%s'\n", t->name);
+            arch_poweroff();
+        }
+        f->x[0] = TESSERA_ILLEGAL_OPERATION;
+        return;
     default: {
         uint64_t mrs[5] = {f->elr, f->sp_el0, f->spsr, read_sysreg(esr_el2), number};
         kdebug("K| PD '%s' made unknown system call %lu\n", t->name, number);

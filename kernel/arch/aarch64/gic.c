@@ -7,11 +7,17 @@
 
 static unsigned version;
 
+/* Boards without a GICv3 (the Odroid-C4's GIC-400) compile the GICv3 calls away. */
+static inline bool use_v3(void)
+{
+    return BOARD_HAS_GICV3 && version == 3;
+}
+
 void gic_init(void)
 {
     word_t pfr0 = read_sysreg(id_aa64pfr0_el1);
-    version = (((pfr0 >> 24) & 0xf) != 0 && BOARD_GICR_BASE != 0) ? 3 : 2;
-    if (version == 3) {
+    version = (((pfr0 >> 24) & 0xf) != 0 && BOARD_HAS_GICV3) ? 3 : 2;
+    if (use_v3()) {
         gicv3_init();
     } else {
         gicv2_init();
@@ -25,12 +31,12 @@ unsigned gic_version(void)
 
 uint32_t gic_acknowledge(void)
 {
-    return version == 3 ? gicv3_acknowledge() : gicv2_acknowledge();
+    return use_v3() ? gicv3_acknowledge() : gicv2_acknowledge();
 }
 
 void gic_end_of_interrupt(uint32_t intid)
 {
-    if (version == 3) {
+    if (use_v3()) {
         gicv3_end_of_interrupt(intid);
     } else {
         gicv2_end_of_interrupt(intid);
@@ -39,7 +45,7 @@ void gic_end_of_interrupt(uint32_t intid)
 
 void gic_mask(uint32_t intid)
 {
-    if (version == 3) {
+    if (use_v3()) {
         gicv3_mask(intid);
     } else {
         gicv2_mask(intid);
@@ -48,7 +54,7 @@ void gic_mask(uint32_t intid)
 
 void gic_unmask(uint32_t intid)
 {
-    if (version == 3) {
+    if (use_v3()) {
         gicv3_unmask(intid);
     } else {
         gicv2_unmask(intid);
@@ -57,7 +63,7 @@ void gic_unmask(uint32_t intid)
 
 void gic_configure_spi(uint32_t intid, bool edge)
 {
-    if (version == 3) {
+    if (use_v3()) {
         gicv3_configure_spi(intid, edge);
     } else {
         gicv2_configure_spi(intid, edge);
@@ -66,7 +72,7 @@ void gic_configure_spi(uint32_t intid, bool edge)
 
 unsigned gic_lr_count(void)
 {
-    unsigned count = version == 3 ? gicv3_lr_count() : gicv2_lr_count();
+    unsigned count = use_v3() ? gicv3_lr_count() : gicv2_lr_count();
     return count > 4 ? 4 : count;
 }
 
@@ -78,12 +84,12 @@ uint64_t gic_make_lr(uint32_t vintid, unsigned priority, unsigned group)
 
 uint64_t gic_read_lr(unsigned index)
 {
-    return version == 3 ? gicv3_read_lr(index) : gicv2_read_lr(index);
+    return use_v3() ? gicv3_read_lr(index) : gicv2_read_lr(index);
 }
 
 void gic_write_lr(unsigned index, uint64_t value)
 {
-    if (version == 3) {
+    if (use_v3()) {
         gicv3_write_lr(index, value);
     } else {
         gicv2_write_lr(index, value);
@@ -92,12 +98,12 @@ void gic_write_lr(unsigned index, uint64_t value)
 
 uint32_t gic_eoi_status(void)
 {
-    return version == 3 ? gicv3_eoi_status() : gicv2_eoi_status();
+    return use_v3() ? gicv3_eoi_status() : gicv2_eoi_status();
 }
 
 void gic_vcpu_save(struct vgic_state *state)
 {
-    if (version == 3) {
+    if (use_v3()) {
         gicv3_vcpu_save(state);
     } else {
         gicv2_vcpu_save(state);
@@ -106,7 +112,7 @@ void gic_vcpu_save(struct vgic_state *state)
 
 void gic_vcpu_restore(const struct vgic_state *state)
 {
-    if (version == 3) {
+    if (use_v3()) {
         gicv3_vcpu_restore(state);
     } else {
         gicv2_vcpu_restore(state);

@@ -4,6 +4,8 @@
 #include <kernel/arch.h>
 #include "gic_v3.h"
 
+#if BOARD_HAS_GICV3
+
 #define GICD_CTLR       0x0000
 #define GICD_IGROUPR    0x0080
 #define GICD_ISENABLER  0x0100
@@ -200,3 +202,5 @@ void gicv3_vcpu_restore(const struct vgic_state *state)
     sysreg_write(ICH_HCR_EL2, state->hcr);
     isb();
 }
+
+#endif /* BOARD_HAS_GICV3 */

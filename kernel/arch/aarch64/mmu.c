@@ -46,7 +46,8 @@ static uint64_t stage2_pool_next;
 
 static bool in_ram(uint64_t addr)
 {
-    return addr >= BOARD_RAM_BASE && addr - BOARD_RAM_BASE < BOARD_RAM_SIZE;
+    /* One unsigned comparison: addresses below the base wrap to huge offsets. */
+    return addr - BOARD_RAM_BASE < BOARD_RAM_SIZE;
 }
 
 void arch_mmu_init(void)

@@ -10,13 +10,13 @@ void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kvprintf(const char *fmt, __builtin_va_list args);
 _Noreturn void kpanic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#if CONFIG_DEBUG
-#define kdebug(...) kprintf(__VA_ARGS__)
-#else
+/* Debug builds only; the arguments stay type-checked in release builds. */
 #define kdebug(...)                                                                                                    \
     do {                                                                                                               \
+        if (CONFIG_DEBUG) {                                                                                            \
+            kprintf(__VA_ARGS__);                                                                                      \
+        }                                                                                                              \
     } while (0)
-#endif
 
 /* An invariant the code relies on; a violation is a kernel bug, reported with its location. */
 #define kassert(cond)                                                                                                  \
