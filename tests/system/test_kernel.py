@@ -72,9 +72,9 @@ def assert_passes(text, *names):
     assert not failures, "failures reported:\n" + "\n".join(failures)
 
 
-@pytest.mark.parametrize("gic", [2, 3])
-def test_notification_pingpong_and_coalescing(boot, gic):
-    run = boot("pingpong", gic=gic)
+@pytest.mark.parametrize("gic,cpu", [(2, "cortex-a53"), (3, "cortex-a53"), (2, "max")])
+def test_notification_pingpong_and_coalescing(boot, gic, cpu):
+    run = boot("pingpong", gic=gic, cpu=cpu)
     text = run.finish()
     assert "ping: 10000 round trips in" in text
     assert "ping: pong saw 10000 notifications" in text
@@ -131,8 +131,9 @@ def test_budget_and_timeslicing(boot):
     assert_passes(text, "round-robin-no-starvation", "budget-period-enforced")
 
 
-def test_minimal_vm_exits_reach_vmm(boot):
-    text = boot("vm").finish(timeout=120)
+@pytest.mark.parametrize("cpu", ["cortex-a53", "max"])
+def test_minimal_vm_exits_reach_vmm(boot, cpu):
+    text = boot("vm", cpu=cpu).finish(timeout=120)
     assert "vmm: guest wrote 0xab (1 bytes) to 0x10000010" in text
     assert "vmm: guest wrote 0xbeef (2 bytes) to 0x10000012" in text
     assert "vmm: guest wrote 0xcafef00d (4 bytes) to 0x10000014" in text
