@@ -32,3 +32,12 @@ $(B)/host/tests/test_sysimage_check: $(TOP)/tests/unit/test_sysimage_check.c $(T
 		$(TOP)/kernel/core/sysimage_check.c $(HOST_LDFLAGS) -lcmocka -o $@
 
 UNIT_TESTS += $(B)/host/tests/test_sysimage_check
+
+KERNEL_HOST_CORE := $(TOP)/kernel/core/sched.c $(TOP)/kernel/core/ipc.c $(TOP)/kernel/core/pd.c
+$(B)/host/tests/test_kernel_sched: $(TOP)/tests/unit/test_kernel_sched.c $(TOP)/tests/unit/fake_arch.c \
+		$(KERNEL_HOST_CORE) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -DCONFIG_DEBUG=1 -I$(TOP)/kernel/include $(TOP)/tests/unit/test_kernel_sched.c \
+		$(TOP)/tests/unit/fake_arch.c $(KERNEL_HOST_CORE) $(HOST_LDFLAGS) -lcmocka -o $@
+
+UNIT_TESTS += $(B)/host/tests/test_kernel_sched

@@ -13,9 +13,6 @@
 #include "../arch/aarch64/gic.h"
 #include "../arch/aarch64/registers.h"
 
-struct pd pds[SYSIMAGE_MAX_PDS];
-unsigned pd_count;
-
 void arch_cpu_init(void);
 void arch_timer_init(void);
 

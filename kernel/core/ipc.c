@@ -93,11 +93,17 @@ static void send_message(struct pd *receiver, struct thread *sender)
     }
 }
 
+void ipc_deliver_on_dispatch(struct thread *t)
+{
+    t->notify_on_dispatch = false;
+    deliver_notification(thread_pd(t));
+}
+
 void ipc_notify(struct pd *target, unsigned bit)
 {
     target->notify_word |= BIT(bit);
     if (target->thread.state == THREAD_BLOCKED_RECV) {
-        deliver_notification(target);
+        target->thread.notify_on_dispatch = true;
         if (current != NULL && target->thread.priority > current->priority) {
             sched_ready_direct(&target->thread);
         } else {
@@ -221,4 +227,5 @@ void ipc_cancel(struct thread *t)
         }
     }
     t->fault_handler = NULL;
+    t->notify_on_dispatch = false; /* a pending word stays for its next RECV */
 }

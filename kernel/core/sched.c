@@ -12,6 +12,7 @@
  * needs locking on one core; per-CPU state will move into struct cpu for SMP.
  */
 #include <kernel/sched.h>
+#include <kernel/ipc.h>
 #include <kernel/printk.h>
 #include <kernel/vcpu.h>
 
@@ -34,6 +35,20 @@ void arch_switch_thread(struct thread *next);
 
 void sched_init(void)
 {
+    /* Everything explicitly, so the state does not depend on how it was left (host tests run
+     * many scenarios in one process). */
+    current = NULL;
+    for (unsigned p = 0; p < 256; p++) {
+        queue_head[p] = queue_tail[p] = NULL;
+    }
+    for (unsigned w = 0; w < 4; w++) {
+        ready_bitmap[w] = 0;
+    }
+    ready_summary = 0;
+    armed_deadline = 0;
+    preferred = NULL;
+    current_yielded = false;
+    throttled_count = 0;
     ticks_per_ms = arch_counter_frequency() / 1000;
 }
 
@@ -315,6 +330,9 @@ _Noreturn void schedule(void)
     if (next != NULL) {
         sc_refresh(&sc_owner(next)->sc, now);
         next->dispatched_at = now;
+        if (next->notify_on_dispatch) {
+            ipc_deliver_on_dispatch(next);
+        }
     }
     uint64_t deadline = next_deadline(next, now);
     if (deadline != armed_deadline) {

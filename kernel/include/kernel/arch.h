@@ -18,6 +18,7 @@ struct frame {
 
 _Static_assert(sizeof(struct frame) == FRAME_SIZE, "frame layout is shared with vectors.S");
 
+#if defined(__aarch64__)
 #define read_sysreg(name)                                                                                              \
     ({                                                                                                                 \
         word_t _value;                                                                                                 \
@@ -56,18 +57,25 @@ static inline void mmio_write32(paddr_t addr, uint32_t value)
     *(volatile uint32_t *)addr = value;
 }
 
+#endif
+
 /* Enter a lower EL with this frame's registers; never returns. */
 _Noreturn void kernel_exit(struct frame *frame);
 /* Idle at EL2 until an interrupt arrives (which re-enters the kernel); never returns. */
 _Noreturn void arch_idle(void);
 _Noreturn void arch_poweroff(void);
 
-/* Counter ticks (CNTPCT_EL0) and the timer the scheduler uses (CNTHP, the EL2 physical timer). */
+/* Counter ticks (CNTPCT_EL0) and the timer the scheduler uses (CNTHP, the EL2 physical timer).
+ * Host unit tests of the portable core link a fake arch layer instead (tests/unit/fake_arch.c). */
+#if defined(__aarch64__)
 static inline uint64_t arch_counter_now(void)
 {
     isb();
     return read_sysreg(cntpct_el0);
 }
+#else
+uint64_t arch_counter_now(void);
+#endif
 uint64_t arch_counter_frequency(void);
 void arch_timer_set_deadline(uint64_t ticks);
 

@@ -15,3 +15,5 @@ int ipc_ppcall(struct pd *caller, unsigned id);
 void ipc_fault(struct thread *t, uint64_t label, const uint64_t *mrs, unsigned count);
 /* Take a thread off whatever it waits on (stop/restart). */
 void ipc_cancel(struct thread *t);
+/* A PD woken from RECV by notifications is about to run: hand it the word. */
+void ipc_deliver_on_dispatch(struct thread *t);

@@ -73,6 +73,9 @@ struct thread {
     struct message msg;
     bool msg_is_fault;
     uint8_t msg_badge_id; /* PPC: receiver's channel id; fault: child id in the parent */
+    /* woken from RECV by a notification: the word is read when it is dispatched, so every
+     * notification that arrives before it runs coalesces into that one delivery */
+    bool notify_on_dispatch;
     /* the thread waiting for this thread's fault reply, if any */
     struct thread *fault_handler;
     /* name for diagnostics */

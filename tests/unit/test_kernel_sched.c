@@ -1,0 +1,274 @@
+/*
+ * The kernel's scheduler and IPC, on the host over a fake arch layer: priorities, preemption,
+ * round-robin, budgets, notifications, PPCs and fault messages, checked as state transitions.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <kernel/ipc.h>
+#include <kernel/sched.h>
+#include <tessera/abi.h>
+#include "fake_arch.h"
+
+static struct sysimage_pd configs[4];
+static struct tessera_ipc_buffer ipc_buffers[4];
+
+/* PD i with priority, budget and period (microseconds = ticks in the fake). */
+static struct thread *make_pd(unsigned i, uint8_t priority, uint32_t budget, uint32_t period)
+{
+    struct pd *pd = &pds[i];
+    memset(pd, 0, sizeof(*pd));
+    memset(&configs[i], 0, sizeof(configs[i]));
+    snprintf(configs[i].name, sizeof(configs[i].name), "pd%u", i);
+    configs[i].priority = priority;
+    configs[i].parent = SYSIMAGE_NONE;
+    pd->config = &configs[i];
+    pd->ipc_buffer_pa = (paddr_t)&ipc_buffers[i];
+    pd->thread.pd = (uint8_t)i;
+    pd->thread.name = configs[i].name;
+    sched_init_thread(&pd->thread, priority, budget, period);
+    if (i + 1 > pd_count) {
+        pd_count = i + 1;
+    }
+    return &pd->thread;
+}
+
+/* A channel between PD a (id a_id) and PD b (id b_id); a may ppcall b if a_pp. */
+static void connect(unsigned a, unsigned a_id, unsigned b, unsigned b_id, bool a_pp)
+{
+    configs[a].ids[a_id] = (struct sysimage_id){SYSIMAGE_ID_CHANNEL, (uint8_t)b, (uint8_t)b_id,
+                                                (uint8_t)(SYSIMAGE_CH_NOTIFY | (a_pp ? SYSIMAGE_CH_PPC : 0)), 0, 0};
+    configs[b].ids[b_id] = (struct sysimage_id){SYSIMAGE_ID_CHANNEL, (uint8_t)a, (uint8_t)a_id, SYSIMAGE_CH_NOTIFY, 0, 0};
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    pd_count = 0;
+    fake_now = 1000;
+    memset(ipc_buffers, 0, sizeof(ipc_buffers));
+    sched_init();
+    return 0;
+}
+
+/* Block the current thread in RECV and schedule: what runs next. */
+static struct thread *recv_and_schedule(unsigned pd)
+{
+    assert_ptr_equal(current, &pds[pd].thread);
+    ipc_recv(&pds[pd]);
+    return fake_schedule();
+}
+
+static void highest_priority_runs_first(void **state)
+{
+    (void)state;
+    struct thread *low = make_pd(0, 10, 1000, 1000);
+    struct thread *high = make_pd(1, 200, 1000, 1000);
+    sched_ready(low);
+    sched_ready(high);
+    assert_ptr_equal(fake_schedule(), high);
+    assert_ptr_equal(recv_and_schedule(1), low);
+    assert_int_equal(high->state, THREAD_BLOCKED_RECV);
+    assert_null(recv_and_schedule(0)); /* nothing left: idle */
+}
+
+static void notification_to_higher_priority_preempts_and_coalesces(void **state)
+{
+    (void)state;
+    struct thread *low = make_pd(0, 10, 1000, 1000);
+    struct thread *high = make_pd(1, 200, 1000, 1000);
+    connect(0, 3, 1, 5, false);
+    sched_ready(low);
+    sched_ready(high);
+    assert_ptr_equal(fake_schedule(), high);
+    assert_ptr_equal(recv_and_schedule(1), low);
+
+    /* low notifies twice before high can run: it must preempt at once, and see one event. */
+    ipc_notify(&pds[1], 5);
+    ipc_notify(&pds[1], 5);
+    assert_ptr_equal(fake_schedule(), high);
+    assert_int_equal(high->frame.x[0], EVENT_NOTIFY);
+    assert_int_equal(high->frame.x[6], 1UL << 5);
+    assert_int_equal(pds[1].notify_word, 0);
+    /* low was preempted, not blocked: it runs again when high waits. */
+    assert_ptr_equal(recv_and_schedule(1), low);
+}
+
+static void preempted_thread_resumes_before_its_peers(void **state)
+{
+    (void)state;
+    struct thread *a = make_pd(0, 10, 1000, 1000);
+    struct thread *b = make_pd(1, 10, 1000, 1000);
+    struct thread *high = make_pd(2, 50, 1000, 1000);
+    sched_ready(a);
+    sched_ready(b);
+    sched_ready(high);
+    assert_ptr_equal(fake_schedule(), high);
+    assert_ptr_equal(recv_and_schedule(2), a);
+    fake_now += 100;
+    ipc_notify(&pds[2], 0);
+    assert_ptr_equal(fake_schedule(), high);
+    /* a was preempted mid-slice: head of its queue, ahead of b. */
+    assert_ptr_equal(recv_and_schedule(2), a);
+}
+
+static void equal_priorities_round_robin_on_slice_end(void **state)
+{
+    (void)state;
+    struct thread *a = make_pd(0, 10, 1000, 1000);
+    struct thread *b = make_pd(1, 10, 1000, 1000);
+    sched_ready(a);
+    sched_ready(b);
+    assert_ptr_equal(fake_schedule(), a);
+    assert_int_equal(fake_deadline, fake_now + 1000);
+    fake_now += 400;
+    assert_ptr_equal(fake_schedule(), a); /* slice not over */
+    fake_now += 600;
+    assert_ptr_equal(fake_schedule(), b); /* 1000 us used: tail of the queue */
+    fake_now += 1000;
+    assert_ptr_equal(fake_schedule(), a);
+}
+
+static void budget_below_period_throttles_until_next_period(void **state)
+{
+    (void)state;
+    struct thread *hog = make_pd(0, 150, 2000, 10000);
+    struct thread *worker = make_pd(1, 100, 1000, 1000);
+    sched_ready(hog);
+    sched_ready(worker);
+    assert_ptr_equal(fake_schedule(), hog);
+    fake_now += 2000; /* the hog spins through its budget */
+    assert_ptr_equal(fake_schedule(), worker);
+    assert_true(hog->sc.throttled);
+    /* The timer is due at the hog's release (start of its next period). */
+    uint64_t release = hog->sc.release_at;
+    assert_int_equal(release, 10000);
+    fake_now = release;
+    assert_ptr_equal(fake_schedule(), hog);
+    assert_false(hog->sc.throttled);
+    assert_int_equal(hog->sc.remaining, 2000);
+}
+
+static void ppc_switches_directly_and_reply_returns_message(void **state)
+{
+    (void)state;
+    struct thread *client = make_pd(0, 50, 1000, 1000);
+    struct thread *server = make_pd(1, 60, 1000, 1000);
+    connect(0, 2, 1, 7, true);
+    sched_ready(client);
+    sched_ready(server);
+    assert_ptr_equal(fake_schedule(), server);
+    assert_ptr_equal(recv_and_schedule(1), client);
+
+    client->frame.x[1] = (42UL << 12) | 6;
+    for (unsigned i = 0; i < 4; i++) {
+        client->frame.x[2 + i] = 100 + i;
+    }
+    ipc_buffers[0].mrs[4] = 104;
+    ipc_buffers[0].mrs[5] = 105;
+    assert_int_equal(ipc_ppcall(&pds[0], 2), TESSERA_OK);
+    assert_int_equal(client->state, THREAD_BLOCKED_CALL);
+    assert_ptr_equal(fake_schedule(), server);
+    assert_int_equal(server->frame.x[0], EVENT_PPC);
+    assert_int_equal(server->frame.x[6], 7); /* the server's id for the channel: unforgeable */
+    assert_int_equal(server->frame.x[1], (42UL << 12) | 6);
+    assert_int_equal(server->frame.x[3], 101);
+    assert_int_equal(ipc_buffers[1].mrs[5], 105);
+    assert_ptr_equal(server->donor, client); /* runs on the caller's time */
+
+    ipc_buffers[1].mrs[4] = 9;
+    uint64_t reply[4] = {1, 2, 3, 4};
+    ipc_reply_recv(&pds[1], (43UL << 12) | 5, reply);
+    assert_int_equal(server->state, THREAD_BLOCKED_RECV);
+    assert_null(server->donor);
+    assert_ptr_equal(fake_schedule(), client);
+    assert_int_equal(client->frame.x[1], (43UL << 12) | 5);
+    assert_int_equal(client->frame.x[5], 4);
+    assert_int_equal(ipc_buffers[0].mrs[4], 9);
+}
+
+static void ppc_without_pp_right_is_refused(void **state)
+{
+    (void)state;
+    make_pd(0, 50, 1000, 1000);
+    make_pd(1, 60, 1000, 1000);
+    connect(0, 2, 1, 7, false);
+    assert_int_equal(ipc_ppcall(&pds[0], 2), TESSERA_INVALID_ARGUMENT);
+    assert_int_equal(ipc_ppcall(&pds[0], 3), TESSERA_INVALID_ARGUMENT); /* no such channel */
+    assert_int_equal(ipc_ppcall(&pds[0], 200), TESSERA_INVALID_ARGUMENT); /* out of range */
+}
+
+static void waiting_callers_are_served_by_priority(void **state)
+{
+    (void)state;
+    struct thread *low = make_pd(0, 20, 1000, 1000);
+    struct thread *mid = make_pd(1, 30, 1000, 1000);
+    struct thread *server = make_pd(2, 100, 1000, 1000);
+    connect(0, 1, 2, 1, true);
+    connect(1, 1, 2, 2, true);
+    /* The server is busy (not in RECV): callers queue on its endpoint. */
+    assert_int_equal(ipc_ppcall(&pds[0], 1), TESSERA_OK);
+    assert_int_equal(ipc_ppcall(&pds[1], 1), TESSERA_OK);
+    current = server;
+    server->state = THREAD_READY;
+    ipc_recv(&pds[2]);
+    assert_int_equal(server->frame.x[6], 2); /* mid's call first */
+    assert_ptr_equal(pds[2].reply_to, mid);
+    (void)low;
+}
+
+static void fault_of_parentless_pd_stops_it(void **state)
+{
+    (void)state;
+    struct thread *t = make_pd(0, 50, 1000, 1000);
+    sched_ready(t);
+    assert_ptr_equal(fake_schedule(), t);
+    uint64_t mrs[4] = {0x200000, 0xdead0000, 0, 0x93c28045};
+    ipc_fault(t, FAULT_VM, mrs, 4);
+    assert_int_equal(t->state, THREAD_INACTIVE);
+    assert_null(fake_schedule());
+}
+
+static void fault_goes_to_parent_and_reply_resumes_child(void **state)
+{
+    (void)state;
+    struct thread *parent = make_pd(0, 60, 1000, 1000);
+    struct thread *child = make_pd(1, 55, 1000, 1000);
+    configs[1].parent = 0;
+    configs[1].id_in_parent = 3;
+    sched_ready(parent);
+    sched_ready(child);
+    assert_ptr_equal(fake_schedule(), parent);
+    assert_ptr_equal(recv_and_schedule(0), child);
+    uint64_t mrs[4] = {0x200020, 0x7000010, 0, 0x92000006};
+    ipc_fault(child, FAULT_VM, mrs, 4);
+    assert_ptr_equal(fake_schedule(), parent);
+    assert_int_equal(parent->frame.x[0], EVENT_FAULT);
+    assert_int_equal(parent->frame.x[6], 3);
+    assert_int_equal(parent->frame.x[1] >> 12, FAULT_VM);
+    assert_int_equal(parent->frame.x[3], 0x7000010);
+    uint64_t none[4] = {0};
+    ipc_reply_recv(&pds[0], 0, none);
+    assert_ptr_equal(fake_schedule(), child);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(highest_priority_runs_first, setup),
+        cmocka_unit_test_setup(notification_to_higher_priority_preempts_and_coalesces, setup),
+        cmocka_unit_test_setup(preempted_thread_resumes_before_its_peers, setup),
+        cmocka_unit_test_setup(equal_priorities_round_robin_on_slice_end, setup),
+        cmocka_unit_test_setup(budget_below_period_throttles_until_next_period, setup),
+        cmocka_unit_test_setup(ppc_switches_directly_and_reply_returns_message, setup),
+        cmocka_unit_test_setup(ppc_without_pp_right_is_refused, setup),
+        cmocka_unit_test_setup(waiting_callers_are_served_by_priority, setup),
+        cmocka_unit_test_setup(fault_of_parentless_pd_stops_it, setup),
+        cmocka_unit_test_setup(fault_goes_to_parent_and_reply_resumes_child, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
