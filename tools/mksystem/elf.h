@@ -1,0 +1,35 @@
+/* A small checked reader/patcher of AArch64 ELF64 executables: every header, segment and section
+ * is bounds-checked against the file before use. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct elf_segment {
+    uint64_t vaddr;
+    uint64_t offset;
+    uint64_t file_size;
+    uint64_t mem_size;
+    uint32_t flags; /* PF_X 1, PF_W 2, PF_R 4 */
+    uint64_t paddr; /* set by layout: where vaddr's page lands */
+};
+
+struct elf_file {
+    uint8_t *data;
+    size_t size;
+    uint64_t entry;
+    struct elf_segment *segments; /* PT_LOAD only */
+    unsigned segment_count;
+    /* symbol table (may be absent) */
+    uint64_t symtab_offset, symtab_size, strtab_offset, strtab_size;
+};
+
+/* Load a file; false with a sentence in `why` if it is not a usable AArch64 ELF64 executable. */
+bool elf_load(const char *path, struct elf_file *elf, char *why, size_t why_size);
+/* Find a symbol's address and size. */
+bool elf_symbol(const struct elf_file *elf, const char *name, uint64_t *addr, uint64_t *size);
+/* Overwrite `len` bytes at a symbol; false (and why) if absent, too small or not file-backed. */
+bool elf_patch_symbol(struct elf_file *elf, const char *name, const void *bytes, size_t len, char *why,
+                      size_t why_size);
+void elf_free(struct elf_file *elf);

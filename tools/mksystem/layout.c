@@ -1,0 +1,409 @@
+/*
+ * Layout: fixed regions sit at their phys_addr (which must lie in board RAM or a device window,
+ * clear of the kernel and of each other); everything else is allocated from the board's pool.
+ * Each PD's address space is its program segments, its stack (ending at TESSERA_PD_STACK_TOP),
+ * its IPC buffer (TESSERA_PD_IPC_BUFFER) and its maps, none overlapping.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <board.h>
+#include <tessera/abi.h>
+#include "diag.h"
+#include "layout.h"
+
+#define PAGE 0x1000UL
+
+static const uint64_t pool_ranges[][2] = BOARD_POOL_RANGES;
+static const uint64_t device_ranges[][2] = BOARD_DEVICE_RANGES;
+
+struct allocator {
+    uint64_t next[BOARD_POOL_RANGE_COUNT];
+    const struct system *sys;
+};
+
+static bool overlaps(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size)
+{
+    return a < b + b_size && b < a + a_size;
+}
+
+static uint64_t align_up(uint64_t value, uint64_t alignment)
+{
+    return (value + alignment - 1) & ~(alignment - 1);
+}
+
+/* First fit in the pool, stepping over fixed regions that lie inside it. */
+static bool allocate(struct allocator *a, uint64_t size, uint64_t alignment, uint64_t *paddr)
+{
+    for (unsigned r = 0; r < BOARD_POOL_RANGE_COUNT; r++) {
+        uint64_t candidate = align_up(a->next[r], alignment);
+        bool moved = true;
+        while (moved) {
+            moved = false;
+            for (unsigned i = 0; i < a->sys->region_count; i++) {
+                const struct region *fixed = &a->sys->regions[i];
+                if (fixed->fixed && overlaps(candidate, size, fixed->paddr, fixed->size)) {
+                    candidate = align_up(fixed->paddr + fixed->size, alignment);
+                    moved = true;
+                }
+            }
+        }
+        if (candidate + size <= pool_ranges[r][1] && candidate >= a->next[r]) {
+            *paddr = candidate;
+            a->next[r] = candidate + size;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool check_fixed_regions(struct system *sys)
+{
+    bool ok = true;
+    for (unsigned i = 0; i < sys->region_count; i++) {
+        struct region *r = &sys->regions[i];
+        if (!r->fixed) {
+            continue;
+        }
+        uint64_t end;
+        if (__builtin_add_overflow(r->paddr, r->size, &end)) {
+            diag_error(r->line, "memory region '%s' wraps around the address space", r->name);
+            ok = false;
+            continue;
+        }
+        bool in_ram = r->paddr >= BOARD_RAM_BASE && end <= BOARD_RAM_BASE + BOARD_RAM_SIZE;
+        bool in_device = false;
+        for (unsigned d = 0; d < BOARD_DEVICE_RANGE_COUNT; d++) {
+            in_device = in_device || (r->paddr >= device_ranges[d][0] && end <= device_ranges[d][1]);
+        }
+        r->is_device = in_device;
+        if (!in_ram && !in_device) {
+            diag_error(r->line, "memory region '%s' at 0x%llx..0x%llx is neither RAM nor a device of board %s",
+                       r->name, (unsigned long long)r->paddr, (unsigned long long)end, BOARD_NAME);
+            ok = false;
+        }
+        if (overlaps(r->paddr, r->size, BOARD_KERNEL_BASE, BOARD_KERNEL_SIZE + BOARD_SYSIMAGE_SIZE)) {
+            diag_error(r->line, "memory region '%s' overlaps the kernel's memory (0x%lx..0x%lx)", r->name,
+                       BOARD_KERNEL_BASE, BOARD_KERNEL_BASE + BOARD_KERNEL_SIZE + BOARD_SYSIMAGE_SIZE);
+            ok = false;
+        }
+        for (unsigned j = 0; j < i; j++) {
+            const struct region *o = &sys->regions[j];
+            if (o->fixed && overlaps(r->paddr, r->size, o->paddr, o->size)) {
+                diag_error(r->line, "memory region '%s' overlaps memory region '%s' (line %d)", r->name, o->name,
+                           o->line);
+                ok = false;
+            }
+        }
+    }
+    return ok;
+}
+
+struct range {
+    uint64_t start;
+    uint64_t size;
+    int line;
+    const char *what;
+};
+
+/* Every pair of ranges in one address space must be disjoint. */
+static bool check_space(const char *owner, struct range *ranges, unsigned count)
+{
+    bool ok = true;
+    for (unsigned i = 0; i < count; i++) {
+        for (unsigned j = 0; j < i; j++) {
+            if (overlaps(ranges[i].start, ranges[i].size, ranges[j].start, ranges[j].size)) {
+                diag_error(ranges[i].line, "in '%s', %s at 0x%llx..0x%llx overlaps %s at 0x%llx..0x%llx", owner,
+                           ranges[i].what, (unsigned long long)ranges[i].start,
+                           (unsigned long long)(ranges[i].start + ranges[i].size), ranges[j].what,
+                           (unsigned long long)ranges[j].start, (unsigned long long)(ranges[j].start + ranges[j].size));
+                ok = false;
+            }
+        }
+    }
+    return ok;
+}
+
+static uint32_t map_attrs(unsigned perms, bool cached)
+{
+    uint32_t attrs = 0;
+    attrs |= (perms & PERM_R) ? SYSIMAGE_MAP_R : 0;
+    attrs |= (perms & PERM_W) ? SYSIMAGE_MAP_W : 0;
+    attrs |= (perms & PERM_X) ? SYSIMAGE_MAP_X : 0;
+    attrs |= cached ? SYSIMAGE_MAP_CACHED : 0;
+    return attrs;
+}
+
+static bool add_map(struct sysimage *image, uint64_t vaddr, uint64_t paddr, uint64_t size, uint32_t attrs, int line)
+{
+    if (image->map_count >= SYSIMAGE_MAX_MAPS) {
+        diag_error(line, "too many maps in the system (at most %d)", SYSIMAGE_MAX_MAPS);
+        return false;
+    }
+    image->maps[image->map_count++] = (struct sysimage_map){vaddr, paddr, size, attrs, 0};
+    return true;
+}
+
+static bool add_zero(struct sysimage *image, uint64_t paddr, uint64_t size)
+{
+    if (image->zero_count >= SYSIMAGE_MAX_ZEROS) {
+        diag_error_plain("too many memory ranges to clear at boot (at most %d)", SYSIMAGE_MAX_ZEROS);
+        return false;
+    }
+    image->zeros[image->zero_count++] = (struct sysimage_zero){paddr, size};
+    return true;
+}
+
+static bool patch_u64(struct pd *pd, const char *symbol, uint64_t value, int line, bool must_exist)
+{
+    char why[256];
+    if (!elf_patch_symbol(&pd->elf, symbol, &value, sizeof(value), why, sizeof(why))) {
+        uint64_t addr, size;
+        if (!must_exist && !elf_symbol(&pd->elf, symbol, &addr, &size)) {
+            return true;
+        }
+        diag_error(line, "program of '%s': %s", pd->name, why);
+        return false;
+    }
+    return true;
+}
+
+static bool patch_pd_symbols(struct system *sys, unsigned index, const struct sysimage_pd *entry)
+{
+    struct pd *pd = &sys->pds[index];
+    bool ok = true;
+    char name[SYSIMAGE_NAME_LEN] = {0};
+    snprintf(name, sizeof(name), "%s", pd->name);
+    char why[256];
+    uint64_t addr, size;
+    if (elf_symbol(&pd->elf, "microkit_name", &addr, &size) &&
+        !elf_patch_symbol(&pd->elf, "microkit_name", name, sizeof(name), why, sizeof(why))) {
+        diag_error(pd->program_line, "program of '%s': %s", pd->name, why);
+        ok = false;
+    }
+    uint8_t passive = pd->passive;
+    if (elf_symbol(&pd->elf, "microkit_passive", &addr, &size) &&
+        !elf_patch_symbol(&pd->elf, "microkit_passive", &passive, 1, why, sizeof(why))) {
+        diag_error(pd->program_line, "program of '%s': %s", pd->name, why);
+        ok = false;
+    }
+    uint64_t irqs = 0, notifications = 0, pps = 0;
+    for (unsigned id = 0; id < SYSIMAGE_IDS; id++) {
+        if (entry->ids[id].kind == SYSIMAGE_ID_IRQ) {
+            irqs |= 1ULL << id;
+        } else if (entry->ids[id].kind == SYSIMAGE_ID_CHANNEL) {
+            notifications |= (entry->ids[id].flags & SYSIMAGE_CH_NOTIFY) ? 1ULL << id : 0;
+            pps |= (entry->ids[id].flags & SYSIMAGE_CH_PPC) ? 1ULL << id : 0;
+        }
+    }
+    ok = patch_u64(pd, "microkit_irqs", irqs, pd->program_line, false) && ok;
+    ok = patch_u64(pd, "microkit_notifications", notifications, pd->program_line, false) && ok;
+    ok = patch_u64(pd, "microkit_pps", pps, pd->program_line, false) && ok;
+    for (unsigned m = 0; m < pd->map_count; m++) {
+        if (pd->maps[m].setvar_vaddr != NULL) {
+            ok = patch_u64(pd, pd->maps[m].setvar_vaddr, pd->maps[m].vaddr, pd->maps[m].line, true) && ok;
+        }
+    }
+    for (unsigned s = 0; s < pd->setvar_count; s++) {
+        ok = patch_u64(pd, pd->setvars[s].symbol, sys->regions[pd->setvars[s].region].paddr, pd->setvars[s].line,
+                       true) && ok;
+    }
+    return ok;
+}
+
+static bool layout_pd(struct system *sys, struct allocator *alloc, unsigned index, struct layout *layout)
+{
+    struct pd *pd = &sys->pds[index];
+    struct sysimage *image = layout->image;
+    struct sysimage_pd *entry = &image->pds[index];
+    bool ok = true;
+    unsigned range_count = pd->elf.segment_count + 2 + pd->map_count;
+    struct range *ranges = calloc(range_count, sizeof(*ranges));
+    unsigned n = 0;
+
+    snprintf(entry->name, sizeof(entry->name), "%s", pd->name);
+    entry->priority = (uint8_t)pd->priority;
+    entry->passive = pd->passive;
+    entry->smc = pd->smc;
+    entry->parent = pd->parent < 0 ? SYSIMAGE_NONE : (uint8_t)pd->parent;
+    entry->id_in_parent = (uint8_t)pd->id_in_parent;
+    entry->budget_us = pd->budget;
+    entry->period_us = pd->period;
+    entry->entry = pd->elf.entry;
+    entry->stack_top = TESSERA_PD_STACK_TOP;
+    entry->ipc_buffer = TESSERA_PD_IPC_BUFFER;
+    entry->map_first = image->map_count;
+
+    for (unsigned s = 0; s < pd->elf.segment_count; s++) {
+        struct elf_segment *seg = &pd->elf.segments[s];
+        uint64_t start = seg->vaddr & ~(PAGE - 1);
+        uint64_t end = align_up(seg->vaddr + seg->mem_size, PAGE);
+        uint64_t paddr;
+        if (!allocate(alloc, end - start, PAGE, &paddr)) {
+            diag_error(pd->program_line, "no memory left for the program of '%s'", pd->name);
+            free(ranges);
+            return false;
+        }
+        seg->paddr = paddr + (seg->vaddr - start);
+        unsigned perms = ((seg->flags & 4) ? PERM_R : 0) | ((seg->flags & 2) ? PERM_W : 0) |
+                         ((seg->flags & 1) ? PERM_X : 0);
+        if (!(perms & PERM_R)) {
+            perms |= PERM_R;
+        }
+        ok = add_map(image, start, paddr, end - start, map_attrs(perms, true), pd->program_line) && ok;
+        if (end > TESSERA_PD_STACK_TOP - pd->stack_size - PAGE) {
+            diag_error(pd->program_line, "program of '%s' reaches into its stack area", pd->name);
+            ok = false;
+        }
+        ranges[n++] = (struct range){start, end - start, pd->program_line, "a program segment"};
+    }
+
+    struct pd_layout *pl = &layout->pds[index];
+    pl->stack_vaddr = TESSERA_PD_STACK_TOP - pd->stack_size;
+    if (!allocate(alloc, pd->stack_size, PAGE, &pl->stack_paddr) || !allocate(alloc, PAGE, PAGE, &pl->ipc_paddr)) {
+        diag_error(pd->line, "no memory left for the stack of '%s'", pd->name);
+        free(ranges);
+        return false;
+    }
+    ok = add_map(image, pl->stack_vaddr, pl->stack_paddr, pd->stack_size, SYSIMAGE_MAP_R | SYSIMAGE_MAP_W | 8,
+                 pd->line) && ok;
+    ok = add_map(image, TESSERA_PD_IPC_BUFFER, pl->ipc_paddr, PAGE, SYSIMAGE_MAP_R | SYSIMAGE_MAP_W | 8, pd->line) &&
+         ok;
+    ok = add_zero(image, pl->stack_paddr, pd->stack_size) && ok;
+    ok = add_zero(image, pl->ipc_paddr, PAGE) && ok;
+    entry->ipc_buffer_paddr = pl->ipc_paddr;
+    /* The guard page between the stack and the IPC buffer is part of the stack's range. */
+    ranges[n++] = (struct range){pl->stack_vaddr, pd->stack_size + PAGE, pd->line, "the stack"};
+    ranges[n++] = (struct range){TESSERA_PD_IPC_BUFFER, PAGE, pd->line, "the IPC buffer"};
+
+    for (unsigned m = 0; m < pd->map_count; m++) {
+        const struct map *map = &pd->maps[m];
+        const struct region *r = &sys->regions[map->region];
+        if (r->is_device && map->cached) {
+            diag_error(map->line, "region '%s' is a device: map it with cached=\"false\"", r->name);
+            ok = false;
+        }
+        ok = add_map(image, map->vaddr, r->paddr, r->size, map_attrs(map->perms, map->cached), map->line) && ok;
+        ranges[n++] = (struct range){map->vaddr, r->size, map->line, "a map"};
+    }
+    ok = check_space(pd->name, ranges, n) && ok;
+    free(ranges);
+    entry->map_count = image->map_count - entry->map_first;
+    return ok;
+}
+
+static bool layout_vm(struct system *sys, unsigned index, struct sysimage *image)
+{
+    struct vm *vm = &sys->vms[index];
+    struct sysimage_vm *entry = &image->vms[index];
+    bool ok = true;
+    snprintf(entry->name, sizeof(entry->name), "%s", vm->name);
+    entry->owner_pd = (uint8_t)vm->owner;
+    entry->priority = (uint8_t)vm->priority;
+    entry->vcpu_count = (uint8_t)vm->vcpu_count;
+    entry->budget_us = vm->budget;
+    entry->period_us = vm->period;
+    entry->map_first = image->map_count;
+    struct range *ranges = calloc(vm->map_count + 1, sizeof(*ranges));
+    for (unsigned m = 0; m < vm->map_count; m++) {
+        const struct map *map = &vm->maps[m];
+        const struct region *r = &sys->regions[map->region];
+        if (r->is_device && map->cached) {
+            diag_error(map->line, "region '%s' is a device: map it with cached=\"false\"", r->name);
+            ok = false;
+        }
+        ok = add_map(image, map->vaddr, r->paddr, r->size, map_attrs(map->perms, map->cached), map->line) && ok;
+        ranges[m] = (struct range){map->vaddr, r->size, map->line, "a map"};
+    }
+    ok = check_space(vm->name, ranges, vm->map_count) && ok;
+    free(ranges);
+    entry->map_count = image->map_count - entry->map_first;
+    return ok;
+}
+
+bool layout_build(struct system *sys, struct layout *layout)
+{
+    if (sys->pd_count > SYSIMAGE_MAX_PDS || sys->vm_count > SYSIMAGE_MAX_VMS) {
+        diag_error_plain("too many PDs (%u, at most %d) or VMs (%u, at most %d)", sys->pd_count, SYSIMAGE_MAX_PDS,
+                         sys->vm_count, SYSIMAGE_MAX_VMS);
+        return false;
+    }
+    layout->image = calloc(1, sizeof(*layout->image));
+    layout->pds = calloc(sys->pd_count, sizeof(*layout->pds));
+    struct sysimage *image = layout->image;
+    image->magic = SYSIMAGE_MAGIC;
+    image->version = SYSIMAGE_VERSION;
+    image->board_id = BOARD_ID;
+    image->pd_count = sys->pd_count;
+    image->vm_count = sys->vm_count;
+
+    bool ok = check_fixed_regions(sys);
+    struct allocator alloc = {.sys = sys};
+    for (unsigned r = 0; r < BOARD_POOL_RANGE_COUNT; r++) {
+        alloc.next[r] = pool_ranges[r][0];
+    }
+    for (unsigned i = 0; ok && i < sys->region_count; i++) {
+        struct region *r = &sys->regions[i];
+        if (!r->fixed) {
+            if (!allocate(&alloc, r->size, r->page_size, &r->paddr)) {
+                diag_error(r->line, "memory region '%s' (0x%llx bytes) does not fit in the memory left", r->name,
+                           (unsigned long long)r->size);
+                return false;
+            }
+        }
+        if (!r->is_device) {
+            ok = add_zero(image, r->paddr, r->size) && ok;
+        }
+    }
+    if (!ok) {
+        return false;
+    }
+
+    /* Channels, IRQs and children into each PD's id tables. */
+    for (unsigned c = 0; c < sys->channel_count; c++) {
+        for (unsigned e = 0; e < 2; e++) {
+            const struct channel_end *end = &sys->channels[c].ends[e];
+            const struct channel_end *peer = &sys->channels[c].ends[1 - e];
+            image->pds[end->pd].ids[end->id] = (struct sysimage_id){
+                SYSIMAGE_ID_CHANNEL, (uint8_t)peer->pd, (uint8_t)peer->id,
+                (uint8_t)((end->notify ? SYSIMAGE_CH_NOTIFY : 0) | (end->pp ? SYSIMAGE_CH_PPC : 0)), 0, 0};
+        }
+    }
+    for (unsigned p = 0; p < sys->pd_count; p++) {
+        const struct pd *pd = &sys->pds[p];
+        for (unsigned i = 0; i < pd->irq_count; i++) {
+            const struct irq *irq = &pd->irqs[i];
+            image->pds[p].ids[irq->id] = (struct sysimage_id){SYSIMAGE_ID_IRQ, 0, 0,
+                                                              (uint8_t)(irq->edge ? SYSIMAGE_IRQ_EDGE : 0),
+                                                              (uint16_t)irq->intid, 0};
+        }
+        if (pd->parent >= 0) {
+            image->pds[pd->parent].children[pd->id_in_parent] = (struct sysimage_child){SYSIMAGE_CHILD_PD,
+                                                                                       (uint8_t)p, 0};
+        }
+    }
+    for (unsigned v = 0; v < sys->vm_count; v++) {
+        const struct vm *vm = &sys->vms[v];
+        for (unsigned i = 0; i < vm->vcpu_count; i++) {
+            if (image->vcpu_count >= SYSIMAGE_MAX_VCPUS) {
+                diag_error(vm->line, "too many vCPUs in the system (at most %d)", SYSIMAGE_MAX_VCPUS);
+                return false;
+            }
+            unsigned index = image->vcpu_count++;
+            image->vcpus[index] = (struct sysimage_vcpu){(uint8_t)v, (uint8_t)vm->vcpu_ids[i], 0, 0};
+            image->pds[vm->owner].children[vm->vcpu_ids[i]] = (struct sysimage_child){SYSIMAGE_CHILD_VCPU,
+                                                                                      (uint8_t)index, 0};
+        }
+    }
+
+    for (unsigned p = 0; p < sys->pd_count; p++) {
+        ok = layout_pd(sys, &alloc, p, layout) && ok;
+    }
+    for (unsigned v = 0; v < sys->vm_count; v++) {
+        ok = layout_vm(sys, v, image) && ok;
+    }
+    for (unsigned p = 0; ok && p < sys->pd_count; p++) {
+        ok = patch_pd_symbols(sys, p, &image->pds[p]) && ok;
+    }
+    return ok;
+}
