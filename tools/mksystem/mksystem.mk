@@ -11,3 +11,28 @@ $(MKSYSTEM): $(MKSYSTEM_OBJS)
 
 ALL_TARGETS += $(MKSYSTEM)
 -include $(MKSYSTEM_OBJS:.o=.d)
+
+# Unit tests: run the tool on tests/mksystem/{bad,good}/*.system with small fixture programs.
+MKSYSTEM_FIXTURES := $(B)/tests/mksystem
+$(MKSYSTEM_FIXTURES)/pd.o: $(TOP)/tests/mksystem/pd.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC_A64) $(PD_CFLAGS) -c $< -o $@
+
+$(MKSYSTEM_FIXTURES)/pd.elf: $(MKSYSTEM_FIXTURES)/pd.o $(RUNTIME_LIB) $(RUNTIME_CRT0)
+	$(call pd_link,$@,$<)
+
+$(MKSYSTEM_FIXTURES)/host.elf: $(TOP)/tests/mksystem/pd.c
+	@mkdir -p $(@D)
+	printf 'int main(void) { return 0; }\n' | $(HOSTCC) -x c - -o $@
+
+$(MKSYSTEM_FIXTURES)/kernel.elf: $(KERNEL_ELF)
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(B)/host/tests/test_mksystem: $(TOP)/tests/unit/test_mksystem.c $(MKSYSTEM) $(MKSYSTEM_FIXTURES)/pd.elf \
+		$(MKSYSTEM_FIXTURES)/host.elf $(MKSYSTEM_FIXTURES)/kernel.elf $(wildcard $(TOP)/tests/mksystem/*/*.system)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -DMKSYSTEM_PATH='"$(MKSYSTEM)"' -DFIXTURE_DIR='"$(MKSYSTEM_FIXTURES)"' \
+		-DTESTS_DIR='"$(TOP)/tests/mksystem"' $< $(HOST_LDFLAGS) -lcmocka -o $@
+
+UNIT_TESTS += $(B)/host/tests/test_mksystem

@@ -1,0 +1,291 @@
+/*
+ * The .system tool, run as a user runs it: every malformed file under tests/mksystem/bad must
+ * fail with exit status 1, one `file:line: message` naming the problem (given in the file's
+ * "expect" comment), and no output; a valid file must produce the layout and system image it
+ * describes, with every symbol patched.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <board.h>
+#include <tessera/abi.h>
+#include <tessera/sysimage.h>
+
+struct run {
+    int status;
+    char output[8192];
+};
+
+static char work_dir[256];
+
+/* Run mksystem on a file; capture its stderr. */
+static void run_mksystem(const char *system_file, const char *image, struct run *run)
+{
+    char command[2048];
+    snprintf(command, sizeof(command), "%s %s --kernel %s/kernel.elf --search-path %s:%s -o %s --report %s.txt 2>&1",
+             MKSYSTEM_PATH, system_file, FIXTURE_DIR, FIXTURE_DIR, TESTS_DIR, image, image);
+    FILE *p = popen(command, "r");
+    assert_non_null(p);
+    size_t n = fread(run->output, 1, sizeof(run->output) - 1, p);
+    run->output[n] = '\0';
+    int status = pclose(p);
+    run->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void bad_file_is_refused(void **state)
+{
+    const char *name = *state;
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/bad/%s", TESTS_DIR, name);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char text[4096];
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    char *expect = strstr(text, "<!-- expect: ");
+    assert_non_null(expect);
+    expect += strlen("<!-- expect: ");
+    char *end = strstr(expect, " -->");
+    assert_non_null(end);
+    *end = '\0';
+    char *colon = strchr(expect, ':');
+    assert_non_null(colon);
+    *colon = '\0';
+    const char *line = expect;
+    const char *message = colon + 2;
+
+    char wanted[2048];
+    const char *testdir = strstr(message, "TESTDIR");
+    if (testdir != NULL) {
+        snprintf(wanted, sizeof(wanted), "%.*s%s%s", (int)(testdir - message), message, TESTS_DIR,
+                 testdir + strlen("TESTDIR"));
+    } else {
+        snprintf(wanted, sizeof(wanted), "%s", message);
+    }
+    char location[1200];
+    snprintf(location, sizeof(location), "%s:%s: ", path, line);
+
+    char image[512];
+    snprintf(image, sizeof(image), "%s/%s.elf", work_dir, name);
+    struct run run;
+    run_mksystem(path, image, &run);
+    if (run.status != 1 || strstr(run.output, location) == NULL || strstr(run.output, wanted) == NULL) {
+        fail_msg("%s: expected exit 1 and '%s%s', got exit %d:\n%s", name, location, wanted, run.status, run.output);
+    }
+    struct stat st;
+    assert_int_not_equal(stat(image, &st), 0); /* nothing written */
+}
+
+/* The system image and segments of a produced ELF. */
+struct image {
+    unsigned char *data;
+    size_t size;
+};
+
+static const unsigned char *at_paddr(const struct image *img, uint64_t paddr, uint64_t length)
+{
+    uint16_t phnum;
+    uint64_t phoff;
+    memcpy(&phoff, img->data + 32, 8);
+    memcpy(&phnum, img->data + 56, 2);
+    for (unsigned i = 0; i < phnum; i++) {
+        const unsigned char *ph = img->data + phoff + 56 * i;
+        uint64_t offset, addr, filesz;
+        memcpy(&offset, ph + 8, 8);
+        memcpy(&addr, ph + 24, 8);
+        memcpy(&filesz, ph + 32, 8);
+        if (paddr >= addr && paddr + length <= addr + filesz) {
+            return img->data + offset + (paddr - addr);
+        }
+    }
+    return NULL;
+}
+
+static uint64_t read_pd_u64(const struct image *img, const struct sysimage *si, unsigned pd, uint64_t vaddr)
+{
+    const struct sysimage_pd *e = &si->pds[pd];
+    for (uint32_t m = e->map_first; m < e->map_first + e->map_count; m++) {
+        const struct sysimage_map *map = &si->maps[m];
+        if (vaddr >= map->vaddr && vaddr < map->vaddr + map->size) {
+            const unsigned char *p = at_paddr(img, map->paddr + (vaddr - map->vaddr), 8);
+            assert_non_null(p);
+            uint64_t value;
+            memcpy(&value, p, 8);
+            return value;
+        }
+    }
+    fail_msg("vaddr 0x%llx not mapped in PD %u", (unsigned long long)vaddr, pd);
+    return 0;
+}
+
+static const struct sysimage_map *find_map(const struct sysimage *si, uint32_t first, uint32_t count, uint64_t vaddr)
+{
+    for (uint32_t m = first; m < first + count; m++) {
+        if (si->maps[m].vaddr == vaddr) {
+            return &si->maps[m];
+        }
+    }
+    return NULL;
+}
+
+static void valid_file_gives_expected_layout(void **state)
+{
+    (void)state;
+    char path[1024], image_path[512];
+    snprintf(path, sizeof(path), "%s/good/layout.system", TESTS_DIR);
+    snprintf(image_path, sizeof(image_path), "%s/layout.elf", work_dir);
+    struct run run;
+    run_mksystem(path, image_path, &run);
+    if (run.status != 0) {
+        fail_msg("mksystem failed on a valid file:\n%s", run.output);
+    }
+    FILE *f = fopen(image_path, "rb");
+    assert_non_null(f);
+    struct image img;
+    img.data = malloc(4 << 20);
+    img.size = fread(img.data, 1, 4 << 20, f);
+    fclose(f);
+
+    const struct sysimage *si = (const struct sysimage *)at_paddr(&img, BOARD_SYSIMAGE_BASE, sizeof(struct sysimage));
+    assert_non_null(si);
+    assert_int_equal(si->magic, SYSIMAGE_MAGIC);
+    assert_int_equal(si->pd_count, 3);
+    assert_int_equal(si->vm_count, 1);
+    assert_int_equal(si->vcpu_count, 1);
+    const struct sysimage_pd *server = &si->pds[0], *client = &si->pds[1], *child = &si->pds[2];
+    assert_string_equal(server->name, "server");
+    assert_int_equal(server->priority, 200);
+    assert_int_equal(server->passive, 1);
+    assert_int_equal(client->budget_us, 500);
+    assert_int_equal(client->period_us, 2000);
+    assert_int_equal(server->entry, 0x200000);
+    assert_int_equal(server->stack_top, TESSERA_PD_STACK_TOP);
+    assert_int_equal(server->ipc_buffer, TESSERA_PD_IPC_BUFFER);
+    /* channel ends point at each other with the right rights */
+    assert_int_equal(client->ids[2].kind, SYSIMAGE_ID_CHANNEL);
+    assert_int_equal(client->ids[2].peer_pd, 0);
+    assert_int_equal(client->ids[2].peer_id, 9);
+    assert_int_equal(client->ids[2].flags, SYSIMAGE_CH_NOTIFY | SYSIMAGE_CH_PPC);
+    assert_int_equal(server->ids[9].flags, SYSIMAGE_CH_NOTIFY);
+    assert_int_equal(server->ids[5].kind, SYSIMAGE_ID_IRQ);
+    assert_int_equal(server->ids[5].intid, 33);
+    assert_int_equal(server->ids[5].flags, SYSIMAGE_IRQ_EDGE);
+    /* the child PD and the vCPU in the client's child id space */
+    assert_int_equal(child->parent, 1);
+    assert_int_equal(child->id_in_parent, 4);
+    assert_int_equal(client->children[4].kind, SYSIMAGE_CHILD_PD);
+    assert_int_equal(client->children[4].index, 2);
+    assert_int_equal(client->children[7].kind, SYSIMAGE_CHILD_VCPU);
+    assert_int_equal(si->vms[0].owner_pd, 1);
+    assert_int_equal(si->vcpus[0].id, 7);
+    /* maps: device uncached, perms as written, the shared region at the same paddr twice */
+    const struct sysimage_map *uart = find_map(si, server->map_first, server->map_count, 0x2000000);
+    assert_non_null(uart);
+    assert_int_equal(uart->paddr, 0x9000000);
+    assert_int_equal(uart->attrs, SYSIMAGE_MAP_R | SYSIMAGE_MAP_W);
+    const struct sysimage_map *shared_rw = find_map(si, server->map_first, server->map_count, 0x30000000);
+    const struct sysimage_map *shared_r = find_map(si, client->map_first, client->map_count, 0x40000000);
+    assert_non_null(shared_rw);
+    assert_non_null(shared_r);
+    assert_int_equal(shared_rw->paddr, shared_r->paddr);
+    assert_int_equal(shared_rw->paddr % 0x200000, 0);
+    assert_int_equal(shared_r->attrs, SYSIMAGE_MAP_R | SYSIMAGE_MAP_CACHED);
+    const struct sysimage_map *stack = find_map(si, server->map_first, server->map_count,
+                                                TESSERA_PD_STACK_TOP - 0x4000);
+    assert_non_null(stack);
+    assert_int_equal(stack->size, 0x4000);
+    const struct sysimage_map *code = find_map(si, server->map_first, server->map_count, 0x200000);
+    assert_non_null(code);
+    assert_int_equal(code->attrs, SYSIMAGE_MAP_R | SYSIMAGE_MAP_X | SYSIMAGE_MAP_CACHED);
+    const struct sysimage_map *guest = find_map(si, si->vms[0].map_first, si->vms[0].map_count, 0x40000000);
+    assert_non_null(guest);
+    assert_int_equal(guest->paddr, 0x40000000);
+    /* every PD's physical memory is distinct from every other's */
+    assert_int_not_equal(server->ipc_buffer_paddr, client->ipc_buffer_paddr);
+
+    /* patched symbols, read back through the image: vaddr/paddr setvars and microkit_* masks */
+    uint64_t vaddr_symbol = 0, paddr_symbol = 0, irqs_symbol = 0, pps_symbol = 0;
+    FILE *nm = popen("aarch64-linux-gnu-nm " FIXTURE_DIR "/pd.elf", "r");
+    assert_non_null(nm);
+    char line[256];
+    while (fgets(line, sizeof(line), nm) != NULL) {
+        unsigned long long addr;
+        char type, sym[128];
+        if (sscanf(line, "%llx %c %127s", &addr, &type, sym) == 3) {
+            if (strcmp(sym, "region_vaddr") == 0) {
+                vaddr_symbol = addr;
+            } else if (strcmp(sym, "region_paddr") == 0) {
+                paddr_symbol = addr;
+            } else if (strcmp(sym, "microkit_irqs") == 0) {
+                irqs_symbol = addr;
+            } else if (strcmp(sym, "microkit_pps") == 0) {
+                pps_symbol = addr;
+            }
+        }
+    }
+    pclose(nm);
+    assert_int_equal(read_pd_u64(&img, si, 0, vaddr_symbol), 0x30000000);
+    assert_int_equal(read_pd_u64(&img, si, 0, paddr_symbol), 0x40000000);
+    assert_int_equal(read_pd_u64(&img, si, 0, irqs_symbol), 1ULL << 5);
+    assert_int_equal(read_pd_u64(&img, si, 1, pps_symbol), 1ULL << 2);
+    /* the client's copy was not given the server's setvar */
+    assert_int_equal(read_pd_u64(&img, si, 1, vaddr_symbol), 1);
+
+    /* the report names every region with its physical address */
+    char report_path[600];
+    snprintf(report_path, sizeof(report_path), "%s.txt", image_path);
+    f = fopen(report_path, "r");
+    assert_non_null(f);
+    char report[16384];
+    size_t n = fread(report, 1, sizeof(report) - 1, f);
+    report[n] = '\0';
+    fclose(f);
+    assert_non_null(strstr(report, "pinned                   paddr 0x0040000000"));
+    assert_non_null(strstr(report, "client id 2 (pp) <-> server id 9"));
+    free(img.data);
+}
+
+int main(void)
+{
+    snprintf(work_dir, sizeof(work_dir), "/tmp/tessera-mksystem-test-%d", (int)getpid());
+    mkdir(work_dir, 0700);
+    char bad_dir[1024];
+    snprintf(bad_dir, sizeof(bad_dir), "%s/bad", TESTS_DIR);
+    DIR *dir = opendir(bad_dir);
+    if (dir == NULL) {
+        fprintf(stderr, "cannot open %s\n", bad_dir);
+        return 1;
+    }
+    struct CMUnitTest *tests = calloc(128, sizeof(*tests));
+    unsigned count = 0;
+    tests[count++] = (struct CMUnitTest)cmocka_unit_test(valid_file_gives_expected_layout);
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL && count < 128) {
+        if (strstr(entry->d_name, ".system") == NULL) {
+            continue;
+        }
+        char *name = strdup(entry->d_name);
+        tests[count++] = (struct CMUnitTest){name, bad_file_is_refused, NULL, NULL, name};
+    }
+    closedir(dir);
+    int failures = _cmocka_run_group_tests("mksystem", tests, count, NULL, NULL);
+    char command[512];
+    snprintf(command, sizeof(command), "rm -rf %s", work_dir);
+    if (system(command) != 0) {
+        fprintf(stderr, "could not remove %s\n", work_dir);
+    }
+    for (unsigned i = 1; i < count; i++) {
+        free((void *)tests[i].name);
+    }
+    free(tests);
+    return failures;
+}
