@@ -66,8 +66,9 @@ ALL_TARGETS :=  # everything `make` builds
 EXAMPLES :=     # examples/<name> with a run script at $(B)/examples/<name>/run.sh
 BENCHES :=      # benchmark commands
 
+# In dependency order: a fragment may use the variables of the layers before it in prerequisites.
 LAYERS := kernel runtime vmm drivers tools guest examples tests
-include $(sort $(wildcard $(addprefix $(TOP)/,$(addsuffix /*.mk,$(LAYERS)) $(addsuffix /*/*.mk,$(LAYERS)))))
+include $(foreach layer,$(LAYERS),$(sort $(wildcard $(TOP)/$(layer)/*.mk $(TOP)/$(layer)/*/*.mk)))
 
 all: $(DEPS_STAMP) $(ALL_TARGETS)
 

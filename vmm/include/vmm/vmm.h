@@ -1,0 +1,48 @@
+/*
+ * A VMM PD's view of its guest: load and start Linux, and handle every exit the kernel delivers
+ * as a fault (MMIO to the emulated GIC distributor, PSCI calls, the virtual timer, GIC
+ * maintenance), plus interrupts of passed-through devices. This is the glue between the portable
+ * parts (mmio_decode, vgic, psci, fdt, linux) and the kernel (libmicrokit calls).
+ */
+#pragma once
+
+#include <stddef.h>
+#include <microkit.h>
+#include <vmm/vgic.h>
+
+#define VMM_MAX_PASSTHROUGH 8
+#define VMM_GICD_GPA 0x8000000UL
+
+struct vmm_passthrough_irq {
+    unsigned virq;          /* INTID the guest sees */
+    microkit_channel channel; /* the VMM's IRQ channel for the physical interrupt */
+};
+
+struct vmm_guest {
+    const char *name;
+    microkit_child vcpu;
+    uint64_t ram_gpa;
+    uint64_t ram_size;
+    uintptr_t ram_vaddr; /* where the VMM maps guest RAM */
+    const uint8_t *kernel;
+    size_t kernel_length;
+    const uint8_t *initrd;
+    size_t initrd_length;
+    const uint8_t *dtb;
+    size_t dtb_length;
+    const char *bootargs;
+    struct vmm_passthrough_irq passthrough[VMM_MAX_PASSTHROUGH];
+    unsigned passthrough_count;
+    /* state */
+    struct vgic vgic;
+    bool running;
+    bool powered_off; /* stopped by its own PSCI SYSTEM_OFF */
+    unsigned boots;
+};
+
+/* Copy the images into guest RAM (fresh on every call), patch the device tree, start the vCPU. */
+bool vmm_start_guest(struct vmm_guest *guest);
+/* The fault() entry point's work for faults of this guest's vCPU. */
+bool vmm_handle_fault(struct vmm_guest *guest, microkit_msginfo msginfo, microkit_msginfo *reply);
+/* A notification on one of the passthrough IRQ channels. True if it was one. */
+bool vmm_handle_irq(struct vmm_guest *guest, microkit_channel channel);

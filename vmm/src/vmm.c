@@ -1,0 +1,266 @@
+#include <stddef.h>
+#include <tessera/printf.h>
+#include <vmm/fdt.h>
+#include <vmm/linux.h>
+#include <vmm/mmio_decode.h>
+#include <vmm/psci.h>
+#include <vmm/vmm.h>
+
+#define DTB_CAPACITY 0x10000
+#define EC_HVC64  0x16
+#define EC_SMC64  0x17
+#define SPSR_EL1H_MASKED 0x3c5UL /* EL1h, D A I F masked: Linux's boot protocol */
+#define INTID_VTIMER 27
+
+void *memcpy(void *dst, const void *src, size_t count);
+void *memset(void *dst, int value, size_t count);
+
+static uint64_t regs[TESSERA_USER_CONTEXT_WORDS];
+
+/* seL4_UserContext index of general register n (0..30). */
+static unsigned context_index(unsigned n)
+{
+    if (n <= 8) {
+        return UCTX_X0 + n;
+    }
+    if (n <= 15) {
+        return UCTX_X9 + n - 9;
+    }
+    if (n <= 18) {
+        return UCTX_X16 + n - 16;
+    }
+    if (n <= 28) {
+        return UCTX_X19 + n - 19;
+    }
+    return n == 29 ? UCTX_X29 : UCTX_X30;
+}
+
+static void *gpa_to_vmm(struct vmm_guest *guest, uint64_t gpa)
+{
+    return (void *)(guest->ram_vaddr + (gpa - guest->ram_gpa));
+}
+
+static bool inject(void *context, unsigned lr, unsigned irq, unsigned priority)
+{
+    struct vmm_guest *guest = context;
+    return tessera_vcpu_inject_irq(guest->vcpu, (uint16_t)irq, (uint8_t)priority, 0, (uint8_t)lr) == TESSERA_OK;
+}
+
+static void stop_guest(struct vmm_guest *guest, const char *why)
+{
+    microkit_vcpu_stop(guest->vcpu);
+    guest->running = false;
+    tessera_printf("VMM|%s: guest stopped: %s\n", guest->name, why);
+}
+
+bool vmm_start_guest(struct vmm_guest *guest)
+{
+    struct linux_layout layout;
+    enum linux_error error = linux_plan(guest->kernel, guest->kernel_length, guest->ram_gpa, guest->ram_size,
+                                        DTB_CAPACITY, guest->initrd_length, &layout);
+    if (error != LINUX_OK) {
+        tessera_printf("VMM|%s: cannot boot: %s\n", guest->name, linux_error_text(error));
+        return false;
+    }
+    if (guest->dtb_length > DTB_CAPACITY) {
+        tessera_printf("VMM|%s: cannot boot: device tree larger than %u bytes\n", guest->name, DTB_CAPACITY);
+        return false;
+    }
+    memcpy(gpa_to_vmm(guest, layout.kernel_gpa), guest->kernel, guest->kernel_length);
+    memcpy(gpa_to_vmm(guest, layout.initrd_gpa), guest->initrd, guest->initrd_length);
+    void *dtb = gpa_to_vmm(guest, layout.dtb_gpa);
+    memset(dtb, 0, DTB_CAPACITY);
+    memcpy(dtb, guest->dtb, guest->dtb_length);
+
+    /* The device tree gets the real sizes: memory, bootargs, initrd range (big-endian cells). */
+    uint8_t memory[16], start[8], end[8];
+    for (unsigned i = 0; i < 8; i++) {
+        memory[i] = (uint8_t)(guest->ram_gpa >> (56 - 8 * i));
+        memory[8 + i] = (uint8_t)(guest->ram_size >> (56 - 8 * i));
+        start[i] = (uint8_t)(layout.initrd_gpa >> (56 - 8 * i));
+        end[i] = (uint8_t)(layout.initrd_end >> (56 - 8 * i));
+    }
+    size_t bootargs_length = 0;
+    while (guest->bootargs[bootargs_length] != '\0') {
+        bootargs_length++;
+    }
+    char memory_path[32] = "/memory@";
+    unsigned n = 8;
+    for (int shift = 28; shift >= 0; shift -= 4) {
+        unsigned digit = (unsigned)(guest->ram_gpa >> shift) & 0xf;
+        if (digit != 0 || n > 8 || shift == 0) {
+            memory_path[n++] = (char)(digit < 10 ? '0' + digit : 'a' + digit - 10);
+        }
+    }
+    memory_path[n] = '\0';
+    enum fdt_error e = fdt_set_property(dtb, DTB_CAPACITY, memory_path, "reg", memory, sizeof(memory));
+    if (e == FDT_OK) {
+        e = fdt_set_property(dtb, DTB_CAPACITY, "/chosen", "bootargs", guest->bootargs, (uint32_t)bootargs_length + 1);
+    }
+    if (e == FDT_OK) {
+        e = fdt_set_property(dtb, DTB_CAPACITY, "/chosen", "linux,initrd-start", start, sizeof(start));
+    }
+    if (e == FDT_OK) {
+        e = fdt_set_property(dtb, DTB_CAPACITY, "/chosen", "linux,initrd-end", end, sizeof(end));
+    }
+    if (e != FDT_OK) {
+        tessera_printf("VMM|%s: cannot boot: the device tree could not be patched (error %u; is there a %s node?)\n",
+                       guest->name, (unsigned)e, memory_path);
+        return false;
+    }
+
+    vgic_init(&guest->vgic, inject, guest);
+    for (unsigned i = 0; i < TESSERA_USER_CONTEXT_WORDS; i++) {
+        regs[i] = 0;
+    }
+    regs[UCTX_PC] = layout.kernel_gpa;
+    regs[UCTX_SPSR] = SPSR_EL1H_MASKED;
+    regs[UCTX_X0] = layout.dtb_gpa;
+    tessera_tcb_write_registers(guest->vcpu, false, regs, TESSERA_USER_CONTEXT_WORDS);
+    /* A fresh EL1: MMU off, caches off (SCTLR_EL1 RES1 bits only), as the boot protocol wants. */
+    microkit_vcpu_arm_write_reg(guest->vcpu, VCPU_SCTLR, 0x30d00800UL);
+    guest->boots++;
+    guest->running = true;
+    guest->powered_off = false;
+    tessera_printf("VMM|%s: starting Linux (boot %u): kernel at 0x%lx, initrd 0x%lx..0x%lx, device tree at 0x%lx\n",
+                   guest->name, guest->boots, layout.kernel_gpa, layout.initrd_gpa, layout.initrd_end,
+                   layout.dtb_gpa);
+    microkit_vcpu_restart(guest->vcpu, layout.kernel_gpa);
+    return true;
+}
+
+/* Read registers up to and including general register `n` (or only pc/sp/spsr for n < 0). */
+static unsigned read_regs(struct vmm_guest *guest, unsigned words)
+{
+    tessera_tcb_read_registers(guest->vcpu, regs, words);
+    return words;
+}
+
+static bool handle_mmio(struct vmm_guest *guest, uint64_t esr, uint64_t address)
+{
+    struct mmio_access access;
+    enum mmio_decode_result result = mmio_decode(esr, address, &access);
+    uint64_t pc = microkit_mr_get(0);
+    if (result != MMIO_DECODED) {
+        tessera_printf("VMM|%s: access at 0x%lx from pc 0x%lx cannot be emulated (no syndrome, esr 0x%lx)\n",
+                       guest->name, address, pc, esr);
+        stop_guest(guest, "unemulatable memory access");
+        return false;
+    }
+    if (address < VMM_GICD_GPA || address - VMM_GICD_GPA >= VGIC_DIST_SIZE) {
+        tessera_printf("VMM|%s: %s of %u bytes at 0x%lx (pc 0x%lx): no device there\n", guest->name,
+                       access.write ? "write" : "read", access.size, address, pc);
+        stop_guest(guest, "access to an address with no device");
+        return false;
+    }
+    unsigned reg_index = access.reg == 31 ? UCTX_X0 : context_index(access.reg);
+    unsigned words = read_regs(guest, reg_index + 1 > UCTX_SPSR + 1 ? reg_index + 1 : UCTX_SPSR + 1);
+    uint64_t offset = address - VMM_GICD_GPA;
+    if (access.write) {
+        uint64_t value = mmio_write_value(&access, access.reg == 31 ? 0 : regs[reg_index]);
+        vgic_dist_write(&guest->vgic, offset, access.size, (uint32_t)value);
+    } else if (access.reg != 31) {
+        regs[reg_index] = mmio_read_result(&access, vgic_dist_read(&guest->vgic, offset, access.size));
+    }
+    regs[UCTX_PC] += 4;
+    tessera_tcb_write_registers(guest->vcpu, false, regs, words);
+    return true;
+}
+
+static bool handle_smc(struct vmm_guest *guest, uint64_t esr)
+{
+    unsigned ec = (unsigned)(esr >> 26);
+    unsigned words = read_regs(guest, UCTX_X0 + 4);
+    struct psci_result r = psci_handle(regs[UCTX_X0], regs[UCTX_X0 + 1], regs[UCTX_X0 + 2], regs[UCTX_X0 + 3], 1);
+    switch (r.action) {
+    case PSCI_SYSTEM_OFF:
+        stop_guest(guest, "powered off by the guest (PSCI SYSTEM_OFF)");
+        guest->powered_off = true;
+        return false;
+    case PSCI_SYSTEM_RESET:
+        tessera_printf("VMM|%s: the guest asked to restart (PSCI SYSTEM_RESET)\n", guest->name);
+        microkit_vcpu_stop(guest->vcpu);
+        if (!vmm_start_guest(guest)) {
+            stop_guest(guest, "restart failed");
+        }
+        return false;
+    case PSCI_CPU_OFF:
+        stop_guest(guest, "its only vCPU turned itself off (PSCI CPU_OFF)");
+        return false;
+    case PSCI_ANSWER:
+        break;
+    }
+    regs[UCTX_X0] = r.x0;
+    if (ec == EC_SMC64) {
+        regs[UCTX_PC] += 4; /* SMC traps with the PC at the instruction; HVC after it */
+    }
+    tessera_tcb_write_registers(guest->vcpu, false, regs, words);
+    return true;
+}
+
+static void acknowledge_source(struct vmm_guest *guest, unsigned irq)
+{
+    if (irq == INTID_VTIMER) {
+        microkit_vcpu_arm_ack_vppi(guest->vcpu, INTID_VTIMER);
+        return;
+    }
+    for (unsigned i = 0; i < guest->passthrough_count; i++) {
+        if (guest->passthrough[i].virq == irq) {
+            microkit_irq_ack(guest->passthrough[i].channel);
+        }
+    }
+}
+
+bool vmm_handle_fault(struct vmm_guest *guest, microkit_msginfo msginfo, microkit_msginfo *reply)
+{
+    *reply = microkit_msginfo_new(0, 0);
+    if (!guest->running) {
+        return false;
+    }
+    switch (microkit_msginfo_get_label(msginfo)) {
+    case FAULT_VM:
+        return handle_mmio(guest, microkit_mr_get(3), microkit_mr_get(1));
+    case FAULT_VCPU: {
+        uint64_t esr = microkit_mr_get(0);
+        unsigned ec = (unsigned)(esr >> 26);
+        if (ec == EC_SMC64 || ec == EC_HVC64) {
+            return handle_smc(guest, esr);
+        }
+        tessera_printf("VMM|%s: unexpected trap, esr 0x%lx\n", guest->name, esr);
+        stop_guest(guest, "unhandled trap");
+        return false;
+    }
+    case FAULT_VPPI:
+        vgic_inject(&guest->vgic, INTID_VTIMER);
+        return true;
+    case FAULT_VGIC_MAINTENANCE: {
+        uint64_t lr = microkit_mr_get(0);
+        if (lr < VGIC_LR_COUNT) {
+            unsigned irq = vgic_end_of_interrupt(&guest->vgic, (unsigned)lr);
+            if (irq != VGIC_NO_IRQ) {
+                acknowledge_source(guest, irq);
+            }
+        }
+        return true;
+    }
+    default:
+        tessera_printf("VMM|%s: unexpected fault label %lu\n", guest->name, microkit_msginfo_get_label(msginfo));
+        stop_guest(guest, "unexpected fault");
+        return false;
+    }
+}
+
+bool vmm_handle_irq(struct vmm_guest *guest, microkit_channel channel)
+{
+    for (unsigned i = 0; i < guest->passthrough_count; i++) {
+        if (guest->passthrough[i].channel == channel) {
+            if (guest->running) {
+                vgic_inject(&guest->vgic, guest->passthrough[i].virq);
+            } else {
+                microkit_irq_ack(channel);
+            }
+            return true;
+        }
+    }
+    return false;
+}
