@@ -79,7 +79,7 @@ unit-test: $(DEPS_STAMP) $(UNIT_TESTS)
 	@$(PYTHON) $(TOP)/scripts/run-tests.py --build-dir $(B) --unit $(UNIT_TESTS)
 
 # System tests boot examples under QEMU; they need everything built.
-test: all
+test: all $(UNIT_TESTS)
 	@$(PYTHON) $(TOP)/scripts/run-tests.py --build-dir $(B) --unit $(UNIT_TESTS) --system $(TOP)/tests/system
 
 system-test: all
