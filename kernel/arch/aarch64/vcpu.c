@@ -114,6 +114,10 @@ static void enter_native_mode(void)
         loaded->regs[VCPU_CNTKCTL_EL1] = read_sysreg(cntkctl_el1);
     }
     gic_mask(INTID_VTIMER);
+    /* GIC maintenance is level-triggered and only a running vCPU can be told about it: keep it
+     * masked while native PDs run, or an EOI the guest made just before it trapped would
+     * interrupt them forever. It fires again as soon as the vCPU is back. */
+    gic_mask(INTID_MAINTENANCE);
     write_sysreg(sctlr_el1, SCTLR_EL1_NATIVE);
     write_sysreg(cpacr_el1, CPACR_FPEN_ALL);
     write_sysreg(cntkctl_el1, CNTKCTL_EL0_COUNTERS);
@@ -135,6 +139,7 @@ static void enter_vcpu_mode(struct vcpu *v)
         write_sysreg(cpacr_el1, v->regs[VCPU_CPACR]);
         write_sysreg(cntkctl_el1, v->regs[VCPU_CNTKCTL_EL1]);
         write_sysreg(hcr_el2, HCR_VCPU);
+        gic_unmask(INTID_MAINTENANCE);
         native_mode = false;
     }
     if (!v->vppi_masked) {
