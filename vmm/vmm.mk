@@ -14,3 +14,12 @@ $(VMM_LIB): $(VMM_OBJS)
 
 ALL_TARGETS += $(VMM_LIB)
 -include $(VMM_OBJS:.o=.d)
+
+# Host unit tests of the portable parts (everything but the kernel glue in vmm.c).
+VMM_PORTABLE := $(filter-out $(TOP)/vmm/src/vmm.c,$(VMM_SRCS))
+$(B)/host/tests/test_vmm_core: $(TOP)/tests/unit/test_vmm_core.c $(VMM_PORTABLE) $(wildcard $(TOP)/vmm/include/vmm/*.h) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -I$(TOP)/vmm/include $(TOP)/tests/unit/test_vmm_core.c $(VMM_PORTABLE) $(HOST_LDFLAGS) \
+		-lcmocka -o $@
+
+UNIT_TESTS += $(B)/host/tests/test_vmm_core
