@@ -48,11 +48,49 @@ def kernel_benches(build_dir):
     return ok
 
 
+def boot_time(build_dir, example, prompt, disk):
+    """Seconds from starting QEMU to the login prompt."""
+    import pexpect
+    import time
+    env = dict(os.environ, TESSERA_DISK=disk)
+    start = time.monotonic()
+    child = pexpect.spawn(os.path.join(build_dir, "examples", example, "run.sh"), env=env, encoding="utf-8",
+                          codec_errors="replace", timeout=300)
+    try:
+        child.expect(prompt)
+        return time.monotonic() - start
+    finally:
+        child.terminate(force=True)
+
+
+def boot_benches(build_dir, rounds=3):
+    import shutil
+    import statistics
+    import tempfile
+    print("Boot to login prompt (seconds, median of %d, runs interleaved)" % rounds)
+    with tempfile.TemporaryDirectory() as tmp:
+        disk = os.path.join(tmp, "disk.img")
+        shutil.copyfile(os.path.join(build_dir, "disk.img"), disk)
+        times = {"baseline": [], "simple": []}
+        for _ in range(rounds):
+            times["baseline"].append(boot_time(build_dir, "baseline", "baseline login:", disk))
+            times["simple"].append(boot_time(build_dir, "simple", "guest login:", disk))
+    base = statistics.median(times["baseline"])
+    simple = statistics.median(times["simple"])
+    ratio = simple / base
+    print(f"  baseline (Linux directly on QEMU)   {base:6.2f}")
+    print(f"  simple (Linux in a VM on Tessera)   {simple:6.2f}   ratio {ratio:.2f} (goal under 1.5): "
+          f"{'meets goal' if ratio < 1.5 else 'ABOVE goal'}")
+    return True
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", required=True)
     args = parser.parse_args()
     ok = kernel_benches(args.build_dir)
+    print()
+    ok = boot_benches(args.build_dir) and ok
     return 0 if ok else 1
 
 

@@ -1,54 +1,113 @@
 #!/usr/bin/env bash
-# Build the guest Linux kernel Image from Debian's linux-source-6.1 with allnoconfig + our
-# fragment, cached outside the work tree keyed by the source version, the fragment and this
-# script, so an unchanged rebuild takes seconds.
-#   build.sh OUTPUT_IMAGE
+# Build the guest Linux kernel Image from Debian's linux-source-6.1: allnoconfig plus our
+# fragment (tessera.config), for every Tessera VM. The build takes minutes, so its result is
+# cached outside the work tree, keyed by the source package version, the tarball, the fragment
+# and this script: an unchanged rebuild only copies the cached Image.
+#   build.sh OUTPUT_IMAGE        (also writes OUTPUT_IMAGE.config, the kernel's final .config)
+# Environment: TESSERA_CACHE_DIR (default ~/.cache/tessera).
 set -euo pipefail
 
 out=$1
 here=$(cd "$(dirname "$0")" && pwd)
 fragment=$here/tessera.config
 tarball=/usr/src/linux-source-6.1.tar.xz
-cache_root=${TESSERA_CACHE_DIR:-$HOME/.cache/tessera}
+cache_root=${TESSERA_CACHE_DIR:-${HOME:-/tmp}/.cache/tessera}
+make_args=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
 
-[ -f "$tarball" ] || { echo "linux: $tarball missing (Debian package linux-source-6.1)" >&2; exit 1; }
-version=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-key=$( { echo "$version"; stat -c '%s %Y' "$tarball"; cat "$fragment" "$0"; } | sha256sum | cut -c1-16)
+say() { echo "linux: $*"; }
+die() { echo "linux: $*" >&2; exit 1; }
+
+[ -f "$tarball" ] || die "$tarball is missing (install the Debian package linux-source-6.1)"
+command -v aarch64-linux-gnu-gcc >/dev/null || die "aarch64-linux-gnu-gcc is missing (Debian package gcc-aarch64-linux-gnu)"
+version=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || echo unknown)
+key=$({ echo "$version"; stat -c '%s %Y' "$tarball"; cat "$fragment" "${BASH_SOURCE[0]}"; } | sha256sum | cut -c1-16)
 dir=$cache_root/linux-$key
 mkdir -p "$cache_root"
 
-exec 9>"$cache_root/linux-$key.lock"
-flock 9
+# One builder per key at a time; a second make waits, then finds the Image in the cache.
+exec 9>"$dir.lock"
+if ! flock -n 9; then
+    say "waiting for another build of the same kernel (lock $dir.lock)"
+    flock 9
+fi
 
-if [ -f "$dir/Image" ]; then
-    echo "linux: cached kernel $dir/Image (key $key)"
-else
-    start=$(date +%s)
-    echo "linux: building the guest kernel (key $key; about 5 minutes on 2 cores, done once)"
-    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-    tar -xf "$tarball" -C "$dir.tmp"
-    src=$(echo "$dir.tmp"/linux-source-6.1)
-    make_args=(-C "$src" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- -s)
-    make "${make_args[@]}" allnoconfig
-    "$src/scripts/kconfig/merge_config.sh" -m -O "$src" "$src/.config" "$fragment" >/dev/null
-    make "${make_args[@]}" olddefconfig
-    missing=0
+# An interrupted build leaves a tree of about 1.5 GB behind; remove those nobody is building.
+for stale in "$cache_root"/linux-*.tmp; do
+    [ -d "$stale" ] && [ "$stale" != "$dir.tmp" ] || continue
+    if (flock -n 8 && rm -rf "$stale") 8>"${stale%.tmp}.lock"; then
+        say "removed the unfinished build $stale"
+    fi
+done
+
+# The fragment must survive allnoconfig + olddefconfig: an option that a missing dependency
+# silently drops would otherwise give a kernel that boots without, say, its disk driver.
+check_config() {
+    local config=$1 bad=0 line name got
     while IFS= read -r line; do
         case "$line" in
         CONFIG_*=*)
-            if ! grep -qxF "$line" "$src/.config"; then
-                echo "linux: option not set as asked: $line (got: $(grep "^${line%%=*}=" "$src/.config" || echo 'not set'))" >&2
-                missing=1
+            name=${line%%=*}
+            got=$(grep -E "^$name=|^# $name is not set" "$config" || echo "absent")
+            if [ "$got" != "$line" ]; then
+                echo "linux: fragment asks for $line, the final .config has: $got" >&2
+                bad=1
+            fi
+            ;;
+        "# CONFIG_"*" is not set")
+            name=${line#\# }
+            name=${name%% *}
+            if grep -q "^$name=" "$config"; then
+                echo "linux: fragment turns off $name, the final .config has: $(grep "^$name=" "$config")" >&2
+                bad=1
             fi
             ;;
         esac
-    done < "$fragment"
-    [ "$missing" = 0 ] || { echo "linux: the configuration fragment did not apply" >&2; exit 1; }
-    make "${make_args[@]}" -j"$(nproc)" Image
-    mkdir -p "$dir"
-    cp "$src/arch/arm64/boot/Image" "$src/.config" "$dir/"
+    done <"$fragment"
+    return $bad
+}
+
+# Kbuild prints one line per file; show every 400th so a person sees progress, and everything
+# that is not such a line (warnings, errors) in full.
+progress() {
+    awk '/^  [A-Z0-9_]+ / { n++; if (n % 400 == 0) { printf "linux: %5d files built (%s)\n", n, $NF; fflush() } next }
+         { print; fflush() }
+         END { printf "linux: %5d files built\n", n }'
+}
+
+if [ -f "$dir/Image" ]; then
+    say "using the cached kernel $dir/Image"
+else
+    start=$(date +%s)
+    say "building the guest kernel once (cache key $key); about 5 minutes on 2 cores"
     rm -rf "$dir.tmp"
-    echo "linux: built in $(( $(date +%s) - start )) s"
+    mkdir -p "$dir.tmp"
+    say "extracting $tarball (linux-source-6.1 $version)"
+    tar -xf "$tarball" -C "$dir.tmp"
+    src=$dir.tmp/linux-source-6.1
+    [ -f "$src/Makefile" ] || die "$tarball did not contain linux-source-6.1/"
+    say "configuring: allnoconfig + $(grep -c '^CONFIG_' "$fragment") options of $fragment"
+    make -C "$src" -s "${make_args[@]}" allnoconfig
+    # merge_config warns about every choice the fragment changes; show its words only on failure.
+    if ! merged=$(cd "$src" && ./scripts/kconfig/merge_config.sh -m .config "$fragment" 2>&1); then
+        echo "$merged" >&2
+        die "merge_config.sh failed on $fragment"
+    fi
+    make -C "$src" -s "${make_args[@]}" olddefconfig
+    check_config "$src/.config" || die "the configuration fragment did not apply; fix $fragment"
+    say "compiling Image with $(nproc) jobs"
+    make -C "$src" --no-print-directory "${make_args[@]}" -j"$(nproc)" Image 2>&1 | progress
+    [ -f "$src/arch/arm64/boot/Image" ] || die "the kernel build produced no Image"
+    rm -rf "$dir.new"
+    mkdir -p "$dir.new"
+    cp "$src/arch/arm64/boot/Image" "$src/.config" "$dir.new/"
+    rm -rf "$dir"
+    mv "$dir.new" "$dir"
+    rm -rf "$dir.tmp"
+    say "built in $(($(date +%s) - start)) s: $(stat -c %s "$dir/Image") bytes"
 fi
+
+# Copy, then rename: an interrupted copy never leaves a truncated Image that looks new to make.
 mkdir -p "$(dirname "$out")"
-cp "$dir/Image" "$out"
+cp "$dir/Image" "$out.tmp"
+cp "$dir/.config" "$out.config"
+mv "$out.tmp" "$out"

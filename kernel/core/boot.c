@@ -18,12 +18,11 @@ void arch_timer_init(void);
 
 static const uint64_t board_devices[][2] = BOARD_DEVICE_RANGES;
 
+void arch_zero_memory(paddr_t base, uint64_t size);
+
 static void zero_range(paddr_t base, uint64_t size)
 {
-    uint64_t *p = (uint64_t *)base;
-    for (uint64_t i = 0; i < size / 8; i++) {
-        p[i] = 0;
-    }
+    arch_zero_memory(base, size);
 }
 
 static paddr_t build_address_space(const struct sysimage *image, uint32_t first, uint32_t count, uint16_t vmid,
