@@ -65,6 +65,9 @@ static int child_control(struct pd *pd, uint64_t id, uint64_t op, uint64_t pc)
     switch (op) {
     case CHILD_RESTART:
         ipc_cancel(t);
+        if (t->is_vcpu) {
+            vcpu_reset_interrupts(t->vcpu);
+        }
         t->frame.elr = pc;
         make_runnable(t);
         return TESSERA_OK;

@@ -110,6 +110,12 @@ bool vmm_start_guest(struct vmm_guest *guest)
     }
 
     vgic_init(&guest->vgic, inject, guest);
+    if (guest->boots > 0) {
+        /* A restart forgets interrupts in flight: let their sources signal again. */
+        for (unsigned i = 0; i < guest->passthrough_count; i++) {
+            microkit_irq_ack(guest->passthrough[i].channel);
+        }
+    }
     for (unsigned i = 0; i < TESSERA_USER_CONTEXT_WORDS; i++) {
         regs[i] = 0;
     }

@@ -303,6 +303,20 @@ int vcpu_inject(struct vcpu *v, uint64_t word)
     return TESSERA_OK;
 }
 
+/* A restarted vCPU is a fresh CPU: no interrupt in flight, virtual timer unmasked. */
+void vcpu_reset_interrupts(struct vcpu *v)
+{
+    v->vppi_masked = false;
+    for (unsigned i = 0; i < 4; i++) {
+        lr_write(v, i, 0);
+    }
+    if (v == loaded) {
+        struct vgic_state fresh = {.hcr = 1};
+        gic_vcpu_restore(&fresh);
+    }
+    v->vgic = (struct vgic_state){.hcr = 1};
+}
+
 void vcpu_ack_vppi(struct vcpu *v)
 {
     v->vppi_masked = false;
