@@ -1,13 +1,13 @@
 # simple: one VMM PD, one Linux VM (hostname `guest`), PL011 passed through.
 SIMPLE_DIR := $(B)/examples/simple
 
-$(SIMPLE_DIR)/guest-gicv2.dtb: $(TOP)/examples/simple/guest-gicv2.dts $(DEPS_STAMP)
+$(SIMPLE_DIR)/guest-%.dtb: $(TOP)/examples/simple/guest-%.dts $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	dtc -q -I dts -O dtb -o $@ $<
 
 $(SIMPLE_DIR)/images.o: $(TOP)/examples/simple/images.S $(LINUX_IMAGE) $(INITRAMFS_DIR)/initramfs-client.cpio.gz \
-		$(SIMPLE_DIR)/guest-gicv2.dtb
-	$(CC_A64) $(A64_CFLAGS) -DGUEST_KERNEL='"$(LINUX_IMAGE)"' \
+		$(SIMPLE_DIR)/guest-gicv2.dtb $(SIMPLE_DIR)/guest-gicv3.dtb
+	$(CC_A64) $(A64_CFLAGS) -DGUEST_KERNEL='"$(LINUX_IMAGE)"' -DGUEST_DTB_GICV3='"$(SIMPLE_DIR)/guest-gicv3.dtb"' \
 		-DGUEST_INITRD='"$(INITRAMFS_DIR)/initramfs-client.cpio.gz"' \
 		-DGUEST_DTB='"$(SIMPLE_DIR)/guest-gicv2.dtb"' -c $< -o $@
 

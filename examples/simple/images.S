@@ -15,3 +15,8 @@ guest_initrd_end:
 guest_dtb:
     .incbin GUEST_DTB
 guest_dtb_end:
+    .balign 8
+    .global guest_dtb_gicv3, guest_dtb_gicv3_end
+guest_dtb_gicv3:
+    .incbin GUEST_DTB_GICV3
+guest_dtb_gicv3_end:

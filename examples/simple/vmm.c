@@ -7,10 +7,12 @@
 #define UART_INTID  33
 
 uint64_t guest_ram_vaddr __attribute__((section(".data"))) = 0;
+uint64_t gicd_probe_vaddr __attribute__((section(".data"))) = 0;
 
 extern const uint8_t guest_kernel[], guest_kernel_end[];
 extern const uint8_t guest_initrd[], guest_initrd_end[];
 extern const uint8_t guest_dtb[], guest_dtb_end[];
+extern const uint8_t guest_dtb_gicv3[], guest_dtb_gicv3_end[];
 
 static struct vmm_guest guest = {
     .name = "guest",
@@ -31,6 +33,9 @@ void init(void)
     guest.initrd_length = (size_t)(guest_initrd_end - guest_initrd);
     guest.dtb = guest_dtb;
     guest.dtb_length = (size_t)(guest_dtb_end - guest_dtb);
+    guest.dtb_gicv3 = guest_dtb_gicv3;
+    guest.dtb_gicv3_length = (size_t)(guest_dtb_gicv3_end - guest_dtb_gicv3);
+    guest.gicd_probe_vaddr = gicd_probe_vaddr;
     vmm_start_guest(&guest);
 }
 

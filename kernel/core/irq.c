@@ -53,19 +53,27 @@ void irq_handle(void)
         sched_timer_tick();
         gic_end_of_interrupt(intid);
         return;
-    case INTID_MAINTENANCE:
-        if (current != NULL && current->is_vcpu) {
-            vcpu_handle_maintenance(current->vcpu);
+    case INTID_MAINTENANCE: {
+        /* Both belong to the vCPU whose state is in the hardware, which need not be running:
+         * the kernel may be idle after its WFI. */
+        struct vcpu *v = vcpu_loaded();
+        if (v != NULL && vcpu_take_event_now(v)) {
+            vcpu_handle_maintenance(v);
+        } else {
+            gic_mask(INTID_MAINTENANCE); /* unmasked when a vCPU runs again */
         }
         gic_end_of_interrupt(intid);
         return;
-    case INTID_VTIMER:
+    }
+    case INTID_VTIMER: {
         gic_mask(INTID_VTIMER);
         gic_end_of_interrupt(intid);
-        if (current != NULL && current->is_vcpu) {
-            vcpu_handle_vtimer_irq(current->vcpu);
+        struct vcpu *v = vcpu_loaded();
+        if (v != NULL && vcpu_take_event_now(v)) {
+            vcpu_handle_vtimer_irq(v);
         }
         return;
+    }
     default:
         break;
     }

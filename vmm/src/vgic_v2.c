@@ -1,4 +1,6 @@
+/* The GICv2 distributor register map (ARM IHI 0048B section 4.3) over the shared vGIC state. */
 #include <vmm/vgic.h>
+#include "vgic_internal.h"
 
 /* Distributor register map (ARM IHI 0048B, table 4-1). */
 #define GICD_CTLR       0x000
@@ -21,114 +23,6 @@
 
 #define BANK(offset, base) (((offset) - (base)) / 4)
 #define IN(offset, base, bytes) ((offset) >= (base) && (offset) < (base) + (bytes))
-
-static bool bit(const uint32_t *bits, unsigned irq)
-{
-    return (bits[irq / 32] >> (irq % 32)) & 1;
-}
-
-static void set_bit(uint32_t *bits, unsigned irq, bool value)
-{
-    if (value) {
-        bits[irq / 32] |= 1u << (irq % 32);
-    } else {
-        bits[irq / 32] &= ~(1u << (irq % 32));
-    }
-}
-
-static bool in_lr(const struct vgic *vgic, unsigned irq)
-{
-    for (unsigned lr = 0; lr < VGIC_LR_COUNT; lr++) {
-        if (vgic->lr_irq[lr] == irq) {
-            return true;
-        }
-    }
-    return false;
-}
-
-void vgic_init(struct vgic *vgic, vgic_inject_fn inject, void *context)
-{
-    uint8_t *raw = (uint8_t *)vgic;
-    for (unsigned i = 0; i < sizeof(*vgic); i++) {
-        raw[i] = 0;
-    }
-    for (unsigned lr = 0; lr < VGIC_LR_COUNT; lr++) {
-        vgic->lr_irq[lr] = VGIC_NO_IRQ;
-    }
-    for (unsigned irq = 0; irq < 32; irq++) {
-        vgic->targets[irq] = 1; /* banked: this CPU */
-    }
-    /* SGIs are edge-triggered and always enabled on GICv2 implementations like QEMU's. */
-    vgic->config[0] = 0xaaaaaaaau;
-    vgic->enabled[0] = 0xffffu;
-    vgic->inject = inject;
-    vgic->context = context;
-}
-
-static bool deliverable(const struct vgic *vgic, unsigned irq)
-{
-    return (vgic->ctlr & 1) && bit(vgic->enabled, irq);
-}
-
-/* Fill free list registers from the queue, oldest first, skipping what cannot be delivered yet. */
-static void flush(struct vgic *vgic)
-{
-    unsigned kept = 0;
-    for (unsigned i = 0; i < vgic->queue_length; i++) {
-        unsigned irq = vgic->queue[i];
-        bool placed = false;
-        if (deliverable(vgic, irq) && !in_lr(vgic, irq)) {
-            for (unsigned lr = 0; lr < VGIC_LR_COUNT && !placed; lr++) {
-                if (vgic->lr_irq[lr] == VGIC_NO_IRQ && vgic->inject(vgic->context, lr, irq, 0)) {
-                    vgic->lr_irq[lr] = (uint16_t)irq;
-                    set_bit(vgic->pending, irq, false);
-                    placed = true;
-                }
-            }
-        }
-        if (!placed) {
-            vgic->queue[kept++] = (uint16_t)irq;
-        }
-    }
-    vgic->queue_length = kept;
-}
-
-static void make_pending(struct vgic *vgic, unsigned irq)
-{
-    if (bit(vgic->pending, irq)) {
-        return; /* already waiting: a second assertion adds nothing */
-    }
-    set_bit(vgic->pending, irq, true);
-    vgic->queue[vgic->queue_length++] = (uint16_t)irq;
-}
-
-bool vgic_inject(struct vgic *vgic, unsigned irq)
-{
-    if (irq >= VGIC_IRQ_COUNT) {
-        return false;
-    }
-    if (!in_lr(vgic, irq)) {
-        make_pending(vgic, irq);
-    }
-    flush(vgic);
-    return true;
-}
-
-unsigned vgic_end_of_interrupt(struct vgic *vgic, unsigned lr)
-{
-    if (lr >= VGIC_LR_COUNT) {
-        return VGIC_NO_IRQ;
-    }
-    unsigned irq = vgic->lr_irq[lr];
-    vgic->lr_irq[lr] = VGIC_NO_IRQ;
-    flush(vgic);
-    return irq;
-}
-
-bool vgic_is_pending(const struct vgic *vgic, unsigned irq)
-{
-    return irq < VGIC_IRQ_COUNT && (bit(vgic->pending, irq) || in_lr(vgic, irq));
-}
 
 static uint32_t read_bits(const struct vgic *vgic, const uint32_t *bits, unsigned bank)
 {
@@ -236,20 +130,20 @@ void vgic_dist_write(struct vgic *vgic, uint64_t offset, unsigned size, uint32_t
     } else if (IN(offset, GICD_ISPENDR, 0x80)) {
         unsigned bank = BANK(offset, GICD_ISPENDR);
         for (unsigned i = 0; i < 32; i++) {
-            if ((value >> i) & 1 && bank * 32 + i < VGIC_IRQ_COUNT && !in_lr(vgic, bank * 32 + i)) {
-                make_pending(vgic, bank * 32 + i);
+            if ((value >> i) & 1 && bank * 32 + i < VGIC_IRQ_COUNT && !vgic_in_lr(vgic, bank * 32 + i)) {
+                vgic_make_pending(vgic, bank * 32 + i);
             }
         }
     } else if (IN(offset, GICD_ICPENDR, 0x80)) {
         unsigned bank = BANK(offset, GICD_ICPENDR);
         for (unsigned i = 0; i < 32; i++) {
             if ((value >> i) & 1 && bank * 32 + i < VGIC_IRQ_COUNT) {
-                set_bit(vgic->pending, bank * 32 + i, false);
+                vgic_set_bit(vgic->pending, bank * 32 + i, false);
             }
         }
         unsigned kept = 0;
         for (unsigned q = 0; q < vgic->queue_length; q++) {
-            if (bit(vgic->pending, vgic->queue[q])) {
+            if (vgic_bit(vgic->pending, vgic->queue[q])) {
                 vgic->queue[kept++] = vgic->queue[q];
             }
         }
@@ -270,7 +164,7 @@ void vgic_dist_write(struct vgic *vgic, uint64_t offset, unsigned size, uint32_t
         unsigned filter = (value >> 24) & 3;
         unsigned targets = (value >> 16) & 0xff;
         if (filter == 2 || (filter == 0 && (targets & 1))) {
-            make_pending(vgic, value & 0xf);
+            vgic_make_pending(vgic, value & 0xf);
         }
     } else if (IN(offset, GICD_CPENDSGIR, 0x20) || (offset >= 0xfd0 && offset < 0x1000)) {
         /* SGI pending by source and ID registers: nothing to change */
@@ -278,5 +172,5 @@ void vgic_dist_write(struct vgic *vgic, uint64_t offset, unsigned size, uint32_t
         vgic->bad_accesses++;
         return;
     }
-    flush(vgic);
+    vgic_flush(vgic);
 }

@@ -9,6 +9,7 @@
 #define DTB_CAPACITY 0x10000
 #define EC_HVC64  0x16
 #define EC_SMC64  0x17
+#define EC_SYSREG 0x18
 #define SPSR_EL1H_MASKED 0x3c5UL /* EL1h, D A I F masked: Linux's boot protocol */
 #define INTID_VTIMER 27
 
@@ -43,7 +44,21 @@ static void *gpa_to_vmm(struct vmm_guest *guest, uint64_t gpa)
 static bool inject(void *context, unsigned lr, unsigned irq, unsigned priority)
 {
     struct vmm_guest *guest = context;
-    return tessera_vcpu_inject_irq(guest->vcpu, (uint16_t)irq, (uint8_t)priority, 0, (uint8_t)lr) == TESSERA_OK;
+    /* Linux uses group 0 with a GICv2 and group 1 with a GICv3. */
+    uint8_t group = guest->gic_version == 3 ? 1 : 0;
+    return tessera_vcpu_inject_irq(guest->vcpu, (uint16_t)irq, (uint8_t)priority, group, (uint8_t)lr) == TESSERA_OK;
+}
+
+static unsigned probe_gic_version(const struct vmm_guest *guest)
+{
+    if (guest->gicd_probe_vaddr == 0) {
+        return 2;
+    }
+    /* GICD_CTLR exists on both; affinity routing (ARE, bit 4) is on only on a GICv3, whose
+     * kernel driver turns it on. (The ID registers sit at different offsets, and reading the
+     * GICv3 one on a GICv2 is an external abort.) */
+    uint32_t ctlr = *(volatile uint32_t *)guest->gicd_probe_vaddr;
+    return (ctlr & (1u << 4)) ? 3 : 2;
 }
 
 static void stop_guest(struct vmm_guest *guest, const char *why)
@@ -62,7 +77,19 @@ bool vmm_start_guest(struct vmm_guest *guest)
         tessera_printf("VMM|%s: cannot boot: %s\n", guest->name, linux_error_text(error));
         return false;
     }
-    if (guest->dtb_length > DTB_CAPACITY) {
+    guest->gic_version = probe_gic_version(guest);
+    const uint8_t *dtb_source = guest->dtb;
+    size_t dtb_length = guest->dtb_length;
+    if (guest->gic_version == 3) {
+        if (guest->dtb_gicv3 == NULL) {
+            tessera_printf("VMM|%s: cannot boot: the board has a GICv3 and there is no GICv3 device tree\n",
+                           guest->name);
+            return false;
+        }
+        dtb_source = guest->dtb_gicv3;
+        dtb_length = guest->dtb_gicv3_length;
+    }
+    if (dtb_length > DTB_CAPACITY) {
         tessera_printf("VMM|%s: cannot boot: device tree larger than %u bytes\n", guest->name, DTB_CAPACITY);
         return false;
     }
@@ -70,7 +97,7 @@ bool vmm_start_guest(struct vmm_guest *guest)
     memcpy(gpa_to_vmm(guest, layout.initrd_gpa), guest->initrd, guest->initrd_length);
     void *dtb = gpa_to_vmm(guest, layout.dtb_gpa);
     memset(dtb, 0, DTB_CAPACITY);
-    memcpy(dtb, guest->dtb, guest->dtb_length);
+    memcpy(dtb, dtb_source, dtb_length);
 
     /* The device tree gets the real sizes: memory, bootargs, initrd range (big-endian cells). */
     uint8_t memory[16], start[8], end[8];
@@ -128,9 +155,9 @@ bool vmm_start_guest(struct vmm_guest *guest)
     guest->boots++;
     guest->running = true;
     guest->powered_off = false;
-    tessera_printf("VMM|%s: starting Linux (boot %u): kernel at 0x%lx, initrd 0x%lx..0x%lx, device tree at 0x%lx\n",
-                   guest->name, guest->boots, layout.kernel_gpa, layout.initrd_gpa, layout.initrd_end,
-                   layout.dtb_gpa);
+    tessera_printf("VMM|%s: starting Linux (boot %u, GICv%u): kernel at 0x%lx, initrd 0x%lx..0x%lx, device tree "
+                   "at 0x%lx\n", guest->name, guest->boots, guest->gic_version, layout.kernel_gpa, layout.initrd_gpa,
+                   layout.initrd_end, layout.dtb_gpa);
     microkit_vcpu_restart(guest->vcpu, layout.kernel_gpa);
     return true;
 }
@@ -153,7 +180,10 @@ static bool handle_mmio(struct vmm_guest *guest, uint64_t esr, uint64_t address)
         stop_guest(guest, "unemulatable memory access");
         return false;
     }
-    if (address < VMM_GICD_GPA || address - VMM_GICD_GPA >= VGIC_DIST_SIZE) {
+    bool v3 = guest->gic_version == 3;
+    bool dist = address >= VMM_GICD_GPA && address - VMM_GICD_GPA < (v3 ? VGIC_V3_DIST_SIZE : VGIC_DIST_SIZE);
+    bool redist = v3 && address >= VMM_GICR_GPA && address - VMM_GICR_GPA < VGIC_V3_REDIST_SIZE;
+    if (!dist && !redist) {
         tessera_printf("VMM|%s: %s of %u bytes at 0x%lx (pc 0x%lx): no device there\n", guest->name,
                        access.write ? "write" : "read", access.size, address, pc);
         stop_guest(guest, "access to an address with no device");
@@ -161,12 +191,21 @@ static bool handle_mmio(struct vmm_guest *guest, uint64_t esr, uint64_t address)
     }
     unsigned reg_index = access.reg == 31 ? UCTX_X0 : context_index(access.reg);
     unsigned words = read_regs(guest, reg_index + 1 > UCTX_SPSR + 1 ? reg_index + 1 : UCTX_SPSR + 1);
-    uint64_t offset = address - VMM_GICD_GPA;
+    uint64_t offset = address - (redist ? VMM_GICR_GPA : VMM_GICD_GPA);
     if (access.write) {
         uint64_t value = mmio_write_value(&access, access.reg == 31 ? 0 : regs[reg_index]);
-        vgic_dist_write(&guest->vgic, offset, access.size, (uint32_t)value);
+        if (!v3) {
+            vgic_dist_write(&guest->vgic, offset, access.size, (uint32_t)value);
+        } else if (dist) {
+            vgic_v3_dist_write(&guest->vgic, offset, access.size, value);
+        } else {
+            vgic_v3_redist_write(&guest->vgic, offset, access.size, value);
+        }
     } else if (access.reg != 31) {
-        regs[reg_index] = mmio_read_result(&access, vgic_dist_read(&guest->vgic, offset, access.size));
+        uint64_t data = !v3 ? vgic_dist_read(&guest->vgic, offset, access.size)
+                        : dist ? vgic_v3_dist_read(&guest->vgic, offset, access.size)
+                               : vgic_v3_redist_read(&guest->vgic, offset, access.size);
+        regs[reg_index] = mmio_read_result(&access, data);
     }
     regs[UCTX_PC] += 4;
     tessera_tcb_write_registers(guest->vcpu, false, regs, words);
@@ -204,6 +243,32 @@ static bool handle_smc(struct vmm_guest *guest, uint64_t esr)
     return true;
 }
 
+/* A trapped system-register access (ESR ISS: Op0[21:20] Op2[19:17] Op1[16:14] CRn[13:10]
+ * Rt[9:5] CRm[4:1] Direction[0], 1 = read). With a GICv3, the guest's SGI registers trap. */
+static bool handle_sysreg(struct vmm_guest *guest, uint64_t esr)
+{
+    unsigned op0 = (esr >> 20) & 3, op2 = (esr >> 17) & 7, op1 = (esr >> 14) & 7, crn = (esr >> 10) & 15;
+    unsigned rt = (esr >> 5) & 31, crm = (esr >> 1) & 15;
+    bool read = esr & 1;
+    unsigned reg_index = rt == 31 ? UCTX_X0 : context_index(rt);
+    unsigned words = read_regs(guest, reg_index + 1);
+    bool sgi1r = op0 == 3 && op1 == 0 && crn == 12 && crm == 11 && op2 == 5;
+    if (sgi1r && !read) {
+        vgic_v3_sgi1r(&guest->vgic, rt == 31 ? 0 : regs[reg_index]);
+    } else {
+        /* Anything else: reads as zero, writes ignored, counted and reported once. */
+        if (guest->unknown_sysregs++ == 0) {
+            tessera_printf("VMM|%s: ignoring trapped system register access (esr 0x%lx)\n", guest->name, esr);
+        }
+        if (read && rt != 31) {
+            regs[reg_index] = 0;
+        }
+    }
+    regs[UCTX_PC] += 4;
+    tessera_tcb_write_registers(guest->vcpu, false, regs, words);
+    return true;
+}
+
 static void acknowledge_source(struct vmm_guest *guest, unsigned irq)
 {
     if (irq == INTID_VTIMER) {
@@ -231,6 +296,9 @@ bool vmm_handle_fault(struct vmm_guest *guest, microkit_msginfo msginfo, microki
         unsigned ec = (unsigned)(esr >> 26);
         if (ec == EC_SMC64 || ec == EC_HVC64) {
             return handle_smc(guest, esr);
+        }
+        if (ec == EC_SYSREG) {
+            return handle_sysreg(guest, esr);
         }
         tessera_printf("VMM|%s: unexpected trap, esr 0x%lx\n", guest->name, esr);
         stop_guest(guest, "unhandled trap");

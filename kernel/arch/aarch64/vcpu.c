@@ -303,6 +303,33 @@ int vcpu_inject(struct vcpu *v, uint64_t word)
     return TESSERA_OK;
 }
 
+struct vcpu *vcpu_loaded(void)
+{
+    return loaded;
+}
+
+/* The loaded vCPU's virtual timer or GIC maintenance interrupt arrived while it was not the
+ * running thread (the kernel idled after its WFI, or it waits in the run queue). It can take the
+ * event as a fault now unless it is blocked on its VMM or stopped; then the interrupt stays masked
+ * and fires again when the vCPU is switched back in. */
+bool vcpu_take_event_now(struct vcpu *v)
+{
+    struct thread *t = &v->thread;
+    if (t == current) {
+        return true;
+    }
+    if (t->state == THREAD_IDLE_WFI) {
+        vcpu_cancel_wfi(v);
+        t->state = THREAD_READY;
+        return true;
+    }
+    if (t->state == THREAD_READY) {
+        sched_unready(t);
+        return true;
+    }
+    return false;
+}
+
 /* A restarted vCPU is a fresh CPU: no interrupt in flight, virtual timer unmasked. */
 void vcpu_reset_interrupts(struct vcpu *v)
 {

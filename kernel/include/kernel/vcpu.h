@@ -31,6 +31,8 @@ bool vcpu_write_reg(struct vcpu *vcpu, unsigned reg, uint64_t value);
 int vcpu_inject(struct vcpu *vcpu, uint64_t word);
 void vcpu_ack_vppi(struct vcpu *vcpu);
 void vcpu_reset_interrupts(struct vcpu *vcpu);
+struct vcpu *vcpu_loaded(void);
+bool vcpu_take_event_now(struct vcpu *vcpu);
 void vcpu_handle_wfx(struct vcpu *vcpu, uint64_t esr);
 void vcpu_handle_vtimer_irq(struct vcpu *vcpu);
 void vcpu_handle_maintenance(struct vcpu *vcpu);

@@ -30,6 +30,9 @@ struct vgic {
     uint16_t queue[VGIC_IRQ_COUNT]; /* pending IRQs in arrival order (no duplicates) */
     unsigned queue_length;
     unsigned bad_accesses; /* guest accesses to offsets or widths the GIC does not have */
+    /* GICv3 only */
+    uint32_t redist_waker;
+    uint64_t irouter[VGIC_IRQ_COUNT];
     vgic_inject_fn inject;
     void *context;
 };
@@ -45,3 +48,14 @@ bool vgic_inject(struct vgic *vgic, unsigned irq);
  * VGIC_NO_IRQ. */
 unsigned vgic_end_of_interrupt(struct vgic *vgic, unsigned lr);
 bool vgic_is_pending(const struct vgic *vgic, unsigned irq);
+
+/* GICv3 (ARM IHI 0069, chapter 12): the distributor with affinity routing, and the one vCPU's
+ * redistributor (RD_base frame, then SGI_base frame). The same state and list registers. */
+#define VGIC_V3_DIST_SIZE   0x10000
+#define VGIC_V3_REDIST_SIZE 0x20000
+uint64_t vgic_v3_dist_read(struct vgic *vgic, uint64_t offset, unsigned size);
+void vgic_v3_dist_write(struct vgic *vgic, uint64_t offset, unsigned size, uint64_t value);
+uint64_t vgic_v3_redist_read(struct vgic *vgic, uint64_t offset, unsigned size);
+void vgic_v3_redist_write(struct vgic *vgic, uint64_t offset, unsigned size, uint64_t value);
+/* A write to ICC_SGI1R_EL1 (trapped): raise the SGI if it targets this vCPU. */
+void vgic_v3_sgi1r(struct vgic *vgic, uint64_t value);

@@ -12,6 +12,7 @@
 
 #define VMM_MAX_PASSTHROUGH 8
 #define VMM_GICD_GPA 0x8000000UL
+#define VMM_GICR_GPA 0x80a0000UL /* GICv3 redistributor of vCPU 0 */
 
 struct vmm_passthrough_irq {
     unsigned virq;          /* INTID the guest sees */
@@ -28,13 +29,20 @@ struct vmm_guest {
     size_t kernel_length;
     const uint8_t *initrd;
     size_t initrd_length;
-    const uint8_t *dtb;
+    const uint8_t *dtb;       /* for a GICv2 guest */
     size_t dtb_length;
+    const uint8_t *dtb_gicv3; /* for a GICv3 guest */
+    size_t dtb_gicv3_length;
+    /* The physical distributor, mapped read-only, to tell which GIC the board has (GICD_PIDR2):
+     * the guest gets the same kind, its CPU interface being the hardware's virtual one. */
+    uintptr_t gicd_probe_vaddr;
     const char *bootargs;
     struct vmm_passthrough_irq passthrough[VMM_MAX_PASSTHROUGH];
     unsigned passthrough_count;
     /* state */
     struct vgic vgic;
+    unsigned gic_version;
+    unsigned unknown_sysregs;
     bool running;
     bool powered_off; /* stopped by its own PSCI SYSTEM_OFF */
     unsigned boots;
