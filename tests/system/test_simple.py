@@ -4,6 +4,15 @@ power off."""
 import re
 import time
 
+import pexpect
+import pytest
+
+GIC = pytest.mark.parametrize("gic", [2, 3])
+
+
+def machine(gic):
+    return ["-machine", f"virt,virtualization=on,secure=off,gic-version={gic}"]
+
 
 def interrupt_count(table, name):
     for line in table.splitlines():
@@ -12,9 +21,10 @@ def interrupt_count(table, name):
     raise AssertionError(f"no '{name}' line in /proc/interrupts:\n{table}")
 
 
-def test_boots_to_login_and_runs_commands(console):
-    c = console("simple")
-    c.expect(r"VMM\|guest: starting Linux \(boot 1\)")
+@GIC
+def test_boots_to_login_and_runs_commands(console, gic):
+    c = console("simple", extra_args=machine(gic))
+    c.expect(rf"VMM\|guest: starting Linux \(boot 1, GICv{gic}\)")
     c.login("guest")
     assert c.run("hostname") == "guest"
     first = interrupt_count(c.run("cat /proc/interrupts"), "arch_timer")
@@ -27,17 +37,18 @@ def test_boots_to_login_and_runs_commands(console):
     assert re.search(r"Linux guest 6\.1\.\S+-tessera .* aarch64", c.run("uname -a"))
 
 
-def test_reboot_comes_back_and_poweroff_stops_the_vm(console):
-    c = console("simple")
+@GIC
+def test_reboot_comes_back_and_poweroff_stops_the_vm(console, gic):
+    c = console("simple", extra_args=machine(gic))
     c.login("guest")
     c.run("echo before > /tmp/marker")
     c.child.sendline("reboot")
     c.expect(r"VMM\|guest: the guest asked to restart")
-    c.expect(r"VMM\|guest: starting Linux \(boot 2\)")
+    c.expect(rf"VMM\|guest: starting Linux \(boot 2, GICv{gic}\)")
     c.login("guest")
     # A fresh boot: the tmpfs file of the first boot is gone.
     assert c.run("ls /tmp") == ""
     c.child.sendline("poweroff")
     c.expect(r"VMM\|guest: guest stopped: powered off by the guest")
     c.expect(r"K\| system off requested by PD 'vmm'")
-    c.expect(__import__("pexpect").EOF, timeout=30)
+    c.expect(pexpect.EOF, timeout=30)
