@@ -26,29 +26,39 @@
  * buffers. 0x4000_0000-0x5fff_ffff is left for regions with a fixed phys_addr (the driver VM's
  * RAM is pinned at 0x4000_0000 so guest-physical equals physical for passthrough DMA).
  */
-#define BOARD_POOL_RANGES {{0x60000000UL, 0x70000000UL}, {0x71000000UL, 0xc0000000UL}}
+#define BOARD_POOL_RANGES              \
+    {                                  \
+        {0x60000000UL, 0x70000000UL},  \
+        {                              \
+            0x71000000UL, 0xc0000000UL \
+        }                              \
+    }
 #define BOARD_POOL_RANGE_COUNT 2
 
 /* Device windows a memory region with a phys_addr may name (it must be mapped uncached). */
-#define BOARD_DEVICE_RANGES                                                                                   \
-    {{0x08000000UL, 0x08020000UL} /* GIC distributor + CPU interface */,                                      \
-     {0x08040000UL, 0x08060000UL} /* GICv2 virtual CPU interface (GICV) */,                                   \
-     {0x09000000UL, 0x09001000UL} /* PL011 */,                                                                \
-     {0x0a000000UL, 0x0a004000UL} /* virtio-mmio transports */}
+#define BOARD_DEVICE_RANGES                                                        \
+    {                                                                              \
+        {0x08000000UL, 0x08020000UL} /* GIC distributor + CPU interface */,        \
+            {0x08040000UL, 0x08060000UL} /* GICv2 virtual CPU interface (GICV) */, \
+            {0x09000000UL, 0x09001000UL} /* PL011 */,                              \
+        {                                                                          \
+            0x0a000000UL, 0x0a004000UL                                             \
+        } /* virtio-mmio transports */                                             \
+    }
 #define BOARD_DEVICE_RANGE_COUNT 4
 
 /* Debug UART (PL011), used by the kernel's debug output and the serial driver. */
-#define BOARD_UART_BASE  0x09000000UL
-#define BOARD_UART_INTID 33
+#define BOARD_UART_BASE     0x09000000UL
+#define BOARD_UART_INTID    33
 #define BOARD_UART_CLOCK_HZ 24000000UL
 
 /* GIC. The version is read from ID_AA64PFR0_EL1 at boot: QEMU gives v2 unless gic-version=3. */
-#define BOARD_GICD_BASE 0x08000000UL
-#define BOARD_GICC_BASE 0x08010000UL /* GICv2 */
-#define BOARD_GICH_BASE 0x08030000UL /* GICv2 */
-#define BOARD_GICV_BASE 0x08040000UL /* GICv2 */
-#define BOARD_HAS_GICV3 1
-#define BOARD_GICR_BASE 0x080a0000UL /* GICv3, 0x20000 per CPU */
+#define BOARD_GICD_BASE     0x08000000UL
+#define BOARD_GICC_BASE     0x08010000UL /* GICv2 */
+#define BOARD_GICH_BASE     0x08030000UL /* GICv2 */
+#define BOARD_GICV_BASE     0x08040000UL /* GICv2 */
+#define BOARD_HAS_GICV3     1
+#define BOARD_GICR_BASE     0x080a0000UL /* GICv3, 0x20000 per CPU */
 #define BOARD_GIC_MAX_INTID 287
 
 /* Passthrough block device of the example system (the last virtio-mmio transport QEMU fills). */

@@ -1,8 +1,8 @@
 #include "mbr.h"
 
-#define ENTRY_OFFSET 446
-#define TYPE_EXTENDED_CHS 0x05
-#define TYPE_EXTENDED_LBA 0x0f
+#define ENTRY_OFFSET        446
+#define TYPE_EXTENDED_CHS   0x05
+#define TYPE_EXTENDED_LBA   0x0f
 #define TYPE_EXTENDED_LINUX 0x85
 #define TYPE_GPT_PROTECTIVE 0xee
 

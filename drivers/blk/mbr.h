@@ -9,19 +9,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define MBR_PARTITIONS 4
+#define MBR_PARTITIONS  4
 #define MBR_SECTOR_SIZE 512
 
 enum mbr_status {
     MBR_OK = 0,
-    MBR_EMPTY,          /* type 0: no partition in this slot */
-    MBR_BAD_SIGNATURE,  /* the whole table is missing: every slot gets this */
-    MBR_UNSUPPORTED,    /* extended or GPT-protective entry */
-    MBR_ZERO_START,     /* would cover the MBR itself */
+    MBR_EMPTY,         /* type 0: no partition in this slot */
+    MBR_BAD_SIGNATURE, /* the whole table is missing: every slot gets this */
+    MBR_UNSUPPORTED,   /* extended or GPT-protective entry */
+    MBR_ZERO_START,    /* would cover the MBR itself */
     MBR_ZERO_LENGTH,
-    MBR_MISALIGNED,     /* start not a multiple of the transfer unit */
-    MBR_PAST_END,       /* runs past the end of the disk */
-    MBR_OVERLAP,        /* overlaps another partition (`other` says which) */
+    MBR_MISALIGNED, /* start not a multiple of the transfer unit */
+    MBR_PAST_END,   /* runs past the end of the disk */
+    MBR_OVERLAP,    /* overlaps another partition (`other` says which) */
 };
 
 struct mbr_partition {
@@ -30,7 +30,7 @@ struct mbr_partition {
     uint64_t start;   /* in sectors */
     uint64_t sectors; /* usable length, floored to whole transfer units */
     uint64_t sectors_in_table;
-    unsigned other;   /* MBR_OVERLAP: the other partition's number (1-based) */
+    unsigned other; /* MBR_OVERLAP: the other partition's number (1-based) */
 };
 
 struct mbr_table {

@@ -2,9 +2,9 @@
 #include <tessera/printf.h>
 #include <vmm/vmm.h>
 
-#define GUEST_VCPU  0
-#define UART_IRQ    1 /* channel id of the PL011's interrupt (simple.system) */
-#define UART_INTID  33
+#define GUEST_VCPU 0
+#define UART_IRQ   1 /* channel id of the PL011's interrupt (simple.system) */
+#define UART_INTID 33
 
 uint64_t guest_ram_vaddr __attribute__((section(".data"))) = 0;
 uint64_t gicd_probe_vaddr __attribute__((section(".data"))) = 0;

@@ -64,44 +64,70 @@ enum tessera_error {
 
 /* Fault labels and message layouts, as seL4 MCS delivers them to a VMM. */
 enum tessera_fault_label {
-    FAULT_USER_EXCEPTION = 3, /* MR0 pc, MR1 sp, MR2 spsr, MR3 esr, MR4 code */
-    FAULT_VM = 6,             /* MR0 pc, MR1 address (IPA), MR2 prefetch (0/1), MR3 esr */
+    FAULT_USER_EXCEPTION = 3,   /* MR0 pc, MR1 sp, MR2 spsr, MR3 esr, MR4 code */
+    FAULT_VM = 6,               /* MR0 pc, MR1 address (IPA), MR2 prefetch (0/1), MR3 esr */
     FAULT_VGIC_MAINTENANCE = 7, /* MR0 list register index, or -1 */
-    FAULT_VCPU = 8,           /* MR0 esr (HVC, SMC, trapped system register, WFx if forwarded) */
-    FAULT_VPPI = 9,           /* MR0 INTID (27, the virtual timer) */
+    FAULT_VCPU = 8,             /* MR0 esr (HVC, SMC, trapped system register, WFx if forwarded) */
+    FAULT_VPPI = 9,             /* MR0 INTID (27, the virtual timer) */
 };
 
 /* TCB_READ/TCB_WRITE order (seL4_UserContext): 36 words. */
 #define TESSERA_USER_CONTEXT_WORDS 36
 enum tessera_user_context {
-    UCTX_PC = 0, UCTX_SP = 1, UCTX_SPSR = 2,
+    UCTX_PC = 0,
+    UCTX_SP = 1,
+    UCTX_SPSR = 2,
     UCTX_X0 = 3, /* x0..x8 at 3..11 */
-    UCTX_X16 = 12, UCTX_X17 = 13, UCTX_X18 = 14, UCTX_X29 = 15, UCTX_X30 = 16,
-    UCTX_X9 = 17, /* x9..x15 at 17..23 */
+    UCTX_X16 = 12,
+    UCTX_X17 = 13,
+    UCTX_X18 = 14,
+    UCTX_X29 = 15,
+    UCTX_X30 = 16,
+    UCTX_X9 = 17,  /* x9..x15 at 17..23 */
     UCTX_X19 = 24, /* x19..x28 at 24..33 */
-    UCTX_TPIDR_EL0 = 34, UCTX_TPIDRRO_EL0 = 35,
+    UCTX_TPIDR_EL0 = 34,
+    UCTX_TPIDRRO_EL0 = 35,
 };
 
 /* VCPU_READ_REG/VCPU_WRITE_REG register numbers (seL4_VCPUReg). */
 enum tessera_vcpu_reg {
-    VCPU_SCTLR = 0, VCPU_CPACR = 1, VCPU_TTBR0 = 2, VCPU_TTBR1 = 3, VCPU_TCR = 4, VCPU_MAIR = 5,
-    VCPU_AMAIR = 6, VCPU_CIDR = 7, VCPU_ACTLR = 8, VCPU_AFSR0 = 9, VCPU_AFSR1 = 10, VCPU_ESR = 11,
-    VCPU_FAR = 12, VCPU_PAR = 13, VCPU_VBAR = 14, VCPU_TPIDR_EL1 = 15, VCPU_VMPIDR_EL2 = 16,
-    VCPU_SP_EL1 = 17, VCPU_ELR_EL1 = 18, VCPU_SPSR_EL1 = 19, VCPU_CNTV_CTL = 20, VCPU_CNTV_CVAL = 21,
-    VCPU_CNTVOFF = 22, VCPU_CNTKCTL_EL1 = 23,
+    VCPU_SCTLR = 0,
+    VCPU_CPACR = 1,
+    VCPU_TTBR0 = 2,
+    VCPU_TTBR1 = 3,
+    VCPU_TCR = 4,
+    VCPU_MAIR = 5,
+    VCPU_AMAIR = 6,
+    VCPU_CIDR = 7,
+    VCPU_ACTLR = 8,
+    VCPU_AFSR0 = 9,
+    VCPU_AFSR1 = 10,
+    VCPU_ESR = 11,
+    VCPU_FAR = 12,
+    VCPU_PAR = 13,
+    VCPU_VBAR = 14,
+    VCPU_TPIDR_EL1 = 15,
+    VCPU_VMPIDR_EL2 = 16,
+    VCPU_SP_EL1 = 17,
+    VCPU_ELR_EL1 = 18,
+    VCPU_SPSR_EL1 = 19,
+    VCPU_CNTV_CTL = 20,
+    VCPU_CNTV_CVAL = 21,
+    VCPU_CNTVOFF = 22,
+    VCPU_CNTKCTL_EL1 = 23,
     VCPU_REG_COUNT = 24
 };
 
 /* VCPU_INJECT word: vintid[15:0] | priority[23:16] | group[31:24] | list register index[39:32]. */
-#define TESSERA_INJECT_WORD(vintid, prio, group, lr)                                                    \
-    ((unsigned long)(vintid) | ((unsigned long)(prio) << 16) | ((unsigned long)(group) << 24) |         \
+#define TESSERA_INJECT_WORD(vintid, prio, group, lr)                                            \
+    ((unsigned long)(vintid) | ((unsigned long)(prio) << 16) | ((unsigned long)(group) << 24) | \
      ((unsigned long)(lr) << 32))
 
 /* PD address-space layout: programs are linked at 0x20_0000; the IPC buffer is the top page of a
  * 40-bit IPA space, with a guard page below it and the stack below that. */
-#define TESSERA_PD_LINK_BASE   0x200000UL
-#define TESSERA_PD_IPC_BUFFER  0xfffffff000UL
-#define TESSERA_PD_STACK_TOP   0xffffffe000UL
+#define TESSERA_PD_LINK_BASE     0x200000UL
+#define TESSERA_PD_IPC_BUFFER    0xfffffff000UL
+#define TESSERA_PD_STACK_TOP     0xffffffe000UL
 #define TESSERA_PD_STACK_DEFAULT 0x2000UL
 
 /* IPC buffer layout: message registers first. */

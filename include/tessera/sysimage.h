@@ -15,15 +15,15 @@
 #define SYSIMAGE_MAGIC   0x314d455453595354ULL /* "TSYSTEM1" read as a little-endian u64 */
 #define SYSIMAGE_VERSION 1
 
-#define SYSIMAGE_MAX_PDS     63
-#define SYSIMAGE_MAX_VMS     63
-#define SYSIMAGE_MAX_VCPUS   63
-#define SYSIMAGE_MAX_MAPS    1024
-#define SYSIMAGE_MAX_ZEROS   256
-#define SYSIMAGE_NAME_LEN    64
-#define SYSIMAGE_IDS         63 /* channel and IRQ ids 0..62 share one space per PD */
-#define SYSIMAGE_CHILD_IDS   63 /* child PD ids and vCPU ids share another */
-#define SYSIMAGE_NONE        0xff
+#define SYSIMAGE_MAX_PDS   63
+#define SYSIMAGE_MAX_VMS   63
+#define SYSIMAGE_MAX_VCPUS 63
+#define SYSIMAGE_MAX_MAPS  1024
+#define SYSIMAGE_MAX_ZEROS 256
+#define SYSIMAGE_NAME_LEN  64
+#define SYSIMAGE_IDS       63 /* channel and IRQ ids 0..62 share one space per PD */
+#define SYSIMAGE_CHILD_IDS 63 /* child PD ids and vCPU ids share another */
+#define SYSIMAGE_NONE      0xff
 
 /* What a PD's local channel/IRQ id stands for. */
 enum sysimage_id_kind {
@@ -33,9 +33,9 @@ enum sysimage_id_kind {
 };
 
 /* sysimage_id.flags */
-#define SYSIMAGE_CH_NOTIFY   (1u << 0) /* this end may notify the peer */
-#define SYSIMAGE_CH_PPC      (1u << 1) /* this end may ppcall the peer (peer has higher priority) */
-#define SYSIMAGE_IRQ_EDGE    (1u << 2) /* IRQ is edge-triggered (level otherwise) */
+#define SYSIMAGE_CH_NOTIFY (1u << 0) /* this end may notify the peer */
+#define SYSIMAGE_CH_PPC    (1u << 1) /* this end may ppcall the peer (peer has higher priority) */
+#define SYSIMAGE_IRQ_EDGE  (1u << 2) /* IRQ is edge-triggered (level otherwise) */
 
 struct sysimage_id {
     uint8_t kind;    /* enum sysimage_id_kind */
@@ -77,9 +77,9 @@ struct sysimage_pd {
     char name[SYSIMAGE_NAME_LEN]; /* NUL-terminated */
     uint8_t priority;             /* 0..254 */
     uint8_t passive;
-    uint8_t smc;                  /* may issue SMC calls through the kernel */
-    uint8_t parent;               /* PD index of the parent, or SYSIMAGE_NONE */
-    uint8_t id_in_parent;         /* this PD's child id in its parent (valid if parent != NONE) */
+    uint8_t smc;          /* may issue SMC calls through the kernel */
+    uint8_t parent;       /* PD index of the parent, or SYSIMAGE_NONE */
+    uint8_t id_in_parent; /* this PD's child id in its parent (valid if parent != NONE) */
     uint8_t reserved[3];
     uint32_t budget_us;
     uint32_t period_us;

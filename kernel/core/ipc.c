@@ -196,8 +196,8 @@ void ipc_fault(struct thread *t, uint64_t label, const uint64_t *mrs, unsigned c
     uint8_t child_id = 0;
     struct pd *receiver = fault_receiver(t, &child_id);
     if (receiver == NULL) {
-        kdebug("K| fault: PD '%s' stopped: label %lu pc 0x%lx address 0x%lx esr 0x%lx\n", t->name, label,
-                t->frame.elr, count > 1 ? mrs[1] : 0, count > 3 ? mrs[3] : 0);
+        kdebug("K| fault: PD '%s' stopped: label %lu pc 0x%lx address 0x%lx esr 0x%lx\n", t->name, label, t->frame.elr,
+               count > 1 ? mrs[1] : 0, count > 3 ? mrs[3] : 0);
         t->state = THREAD_INACTIVE;
         return;
     }

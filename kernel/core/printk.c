@@ -77,7 +77,7 @@ void kvprintf(const char *fmt, __builtin_va_list args)
             break;
         case 'p':
             kputs("0x");
-            put_unsigned((uint64_t)__builtin_va_arg(args, void *), 16, width, pad);
+            put_unsigned((uint64_t) __builtin_va_arg(args, void *), 16, width, pad);
             break;
         case 's': {
             const char *s = __builtin_va_arg(args, const char *);

@@ -101,8 +101,8 @@ static bool check_pd(const struct sysimage *image, const struct sysimage_board *
         set_error(error, error_size, "PD ", index, "map slice outside the map table");
         return false;
     }
-    if (pd->parent != SYSIMAGE_NONE && (pd->parent >= image->pd_count || pd->parent == index ||
-                                        pd->id_in_parent >= SYSIMAGE_CHILD_IDS)) {
+    if (pd->parent != SYSIMAGE_NONE &&
+        (pd->parent >= image->pd_count || pd->parent == index || pd->id_in_parent >= SYSIMAGE_CHILD_IDS)) {
         set_error(error, error_size, "PD ", index, "bad parent");
         return false;
     }
@@ -146,8 +146,7 @@ static bool check_pd(const struct sysimage *image, const struct sysimage_board *
                 return false;
             }
         } else if (child->kind == SYSIMAGE_CHILD_VCPU) {
-            if (child->index >= image->vcpu_count ||
-                image->vms[image->vcpus[child->index].vm].owner_pd != index ||
+            if (child->index >= image->vcpu_count || image->vms[image->vcpus[child->index].vm].owner_pd != index ||
                 image->vcpus[child->index].id != id) {
                 set_error(error, error_size, "PD ", index, "vCPU entry inconsistent");
                 return false;
@@ -160,8 +159,7 @@ static bool check_pd(const struct sysimage *image, const struct sysimage_board *
     return true;
 }
 
-bool sysimage_check(const struct sysimage *image, const struct sysimage_board *board, char *error,
-                    unsigned error_size)
+bool sysimage_check(const struct sysimage *image, const struct sysimage_board *board, char *error, unsigned error_size)
 {
     if (image->magic != SYSIMAGE_MAGIC) {
         set_error(error, error_size, "header ", 0, "no system image (bad magic)");
@@ -208,8 +206,8 @@ bool sysimage_check(const struct sysimage *image, const struct sysimage_board *b
     for (unsigned i = 0; i < image->vm_count; i++) {
         const struct sysimage_vm *vm = &image->vms[i];
         if (!name_ok(vm->name) || vm->owner_pd >= image->pd_count ||
-            !map_slice_ok(vm->map_first, vm->map_count, image->map_count) || vm->period_us == 0 ||
-            vm->budget_us == 0 || vm->budget_us > vm->period_us) {
+            !map_slice_ok(vm->map_first, vm->map_count, image->map_count) || vm->period_us == 0 || vm->budget_us == 0 ||
+            vm->budget_us > vm->period_us) {
             set_error(error, error_size, "VM ", i, "bad name, owner, maps or budget");
             return false;
         }

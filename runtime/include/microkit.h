@@ -13,7 +13,7 @@ typedef unsigned int microkit_channel;
 typedef unsigned int microkit_child;
 typedef uint64_t microkit_msginfo;
 
-#define MICROKIT_MAX_CHANNELS 63
+#define MICROKIT_MAX_CHANNELS   63
 #define MICROKIT_PD_NAME_LENGTH 64
 
 /* Entry points the PD provides. `protected` and `fault` are optional (weak defaults report the

@@ -8,7 +8,7 @@
 
 extern uint64_t fake_now;
 extern uint64_t fake_deadline;
-extern struct thread *fake_entered;  /* thread the last schedule() ended in; NULL = idle */
+extern struct thread *fake_entered; /* thread the last schedule() ended in; NULL = idle */
 extern jmp_buf fake_return;
 
 /* Run schedule() and return the thread it chose (NULL for idle). */

@@ -40,9 +40,14 @@ static struct thread *make_pd(unsigned i, uint8_t priority, uint32_t budget, uin
 /* A channel between PD a (id a_id) and PD b (id b_id); a may ppcall b if a_pp. */
 static void connect(unsigned a, unsigned a_id, unsigned b, unsigned b_id, bool a_pp)
 {
-    configs[a].ids[a_id] = (struct sysimage_id){SYSIMAGE_ID_CHANNEL, (uint8_t)b, (uint8_t)b_id,
-                                                (uint8_t)(SYSIMAGE_CH_NOTIFY | (a_pp ? SYSIMAGE_CH_PPC : 0)), 0, 0};
-    configs[b].ids[b_id] = (struct sysimage_id){SYSIMAGE_ID_CHANNEL, (uint8_t)a, (uint8_t)a_id, SYSIMAGE_CH_NOTIFY, 0, 0};
+    configs[a].ids[a_id] = (struct sysimage_id){SYSIMAGE_ID_CHANNEL,
+                                                (uint8_t)b,
+                                                (uint8_t)b_id,
+                                                (uint8_t)(SYSIMAGE_CH_NOTIFY | (a_pp ? SYSIMAGE_CH_PPC : 0)),
+                                                0,
+                                                0};
+    configs[b].ids[b_id] =
+        (struct sysimage_id){SYSIMAGE_ID_CHANNEL, (uint8_t)a, (uint8_t)a_id, SYSIMAGE_CH_NOTIFY, 0, 0};
 }
 
 static int setup(void **state)
@@ -198,7 +203,7 @@ static void ppc_without_pp_right_is_refused(void **state)
     make_pd(1, 60, 1000, 1000);
     connect(0, 2, 1, 7, false);
     assert_int_equal(ipc_ppcall(&pds[0], 2), TESSERA_INVALID_ARGUMENT);
-    assert_int_equal(ipc_ppcall(&pds[0], 3), TESSERA_INVALID_ARGUMENT); /* no such channel */
+    assert_int_equal(ipc_ppcall(&pds[0], 3), TESSERA_INVALID_ARGUMENT);   /* no such channel */
     assert_int_equal(ipc_ppcall(&pds[0], 200), TESSERA_INVALID_ARGUMENT); /* out of range */
 }
 

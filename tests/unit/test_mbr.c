@@ -136,7 +136,7 @@ static void overlaps_refuse_both(void **state)
 {
     (void)state;
     entry(0, 0x0c, 2048, 8192);
-    entry(1, 0x0c, 8192, 8192);  /* partial */
+    entry(1, 0x0c, 8192, 8192); /* partial */
     entry(2, 0x0c, 40960, 8192);
     entry(3, 0x0c, 40960, 8192); /* identical */
     struct mbr_table t = parse(131072, 512);

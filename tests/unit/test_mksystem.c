@@ -199,8 +199,8 @@ static void valid_file_gives_expected_layout(void **state)
     assert_int_equal(shared_rw->paddr, shared_r->paddr);
     assert_int_equal(shared_rw->paddr % 0x200000, 0);
     assert_int_equal(shared_r->attrs, SYSIMAGE_MAP_R | SYSIMAGE_MAP_CACHED);
-    const struct sysimage_map *stack = find_map(si, server->map_first, server->map_count,
-                                                TESSERA_PD_STACK_TOP - 0x4000);
+    const struct sysimage_map *stack =
+        find_map(si, server->map_first, server->map_count, TESSERA_PD_STACK_TOP - 0x4000);
     assert_non_null(stack);
     assert_int_equal(stack->size, 0x4000);
     const struct sysimage_map *code = find_map(si, server->map_first, server->map_count, 0x200000);

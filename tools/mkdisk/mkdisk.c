@@ -17,12 +17,18 @@
 #include <unistd.h>
 #include "../../drivers/blk/mbr.h"
 
-#define SECTOR 512u
-#define ALIGN_SECTORS 2048u /* 1 MiB */
+#define SECTOR         512u
+#define ALIGN_SECTORS  2048u /* 1 MiB */
 #define TYPE_FAT32_LBA 0x0c
 
-enum defect { DEFECT_NONE, DEFECT_BAD_SIGNATURE, DEFECT_MISALIGNED, DEFECT_OVERLAP, DEFECT_PAST_END,
-              DEFECT_ZERO_START };
+enum defect {
+    DEFECT_NONE,
+    DEFECT_BAD_SIGNATURE,
+    DEFECT_MISALIGNED,
+    DEFECT_OVERLAP,
+    DEFECT_PAST_END,
+    DEFECT_ZERO_START
+};
 
 static void usage(FILE *out)
 {
@@ -76,9 +82,12 @@ static int run_mkfs(const char *image, uint32_t start, uint32_t sectors, unsigne
 int main(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"size-mib", required_argument, NULL, 's'}, {"partitions", required_argument, NULL, 'p'},
-        {"defect", required_argument, NULL, 'd'},   {"no-format", no_argument, NULL, 'n'},
-        {"force", no_argument, NULL, 'f'},          {"help", no_argument, NULL, 'h'},
+        {"size-mib", required_argument, NULL, 's'},
+        {"partitions", required_argument, NULL, 'p'},
+        {"defect", required_argument, NULL, 'd'},
+        {"no-format", no_argument, NULL, 'n'},
+        {"force", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     unsigned long size_mib = 64, partitions = 2;
@@ -100,8 +109,7 @@ int main(int argc, char **argv)
             }
             break;
         case 'd': {
-            static const char *const names[] = {"", "bad-signature", "misaligned", "overlap", "past-end",
-                                                "zero-start"};
+            static const char *const names[] = {"", "bad-signature", "misaligned", "overlap", "past-end", "zero-start"};
             defect = DEFECT_NONE;
             for (unsigned i = 1; i < 6; i++) {
                 if (strcmp(optarg, names[i]) == 0) {
@@ -191,8 +199,8 @@ int main(int argc, char **argv)
     char tmp[4096];
     snprintf(tmp, sizeof(tmp), "%s.tmp%d", output, (int)getpid());
     FILE *f = fopen(tmp, "wb");
-    if (f == NULL || fwrite(mbr, 1, sizeof(mbr), f) != sizeof(mbr) || ftruncate(fileno(f), (off_t)(disk_sectors * SECTOR)) != 0 ||
-        fclose(f) != 0) {
+    if (f == NULL || fwrite(mbr, 1, sizeof(mbr), f) != sizeof(mbr) ||
+        ftruncate(fileno(f), (off_t)(disk_sectors * SECTOR)) != 0 || fclose(f) != 0) {
         fprintf(stderr, "mkdisk: cannot write %s\n", tmp);
         unlink(tmp);
         return 1;

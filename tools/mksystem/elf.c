@@ -113,8 +113,7 @@ bool elf_load(const char *path, struct elf_file *elf, char *why, size_t why_size
         goto bad;
     }
     if (h.shnum != 0) {
-        if (h.shentsize != sizeof(struct elf64_shdr) ||
-            !in_file(h.shoff, (uint64_t)h.shnum * h.shentsize, elf->size)) {
+        if (h.shentsize != sizeof(struct elf64_shdr) || !in_file(h.shoff, (uint64_t)h.shnum * h.shentsize, elf->size)) {
             snprintf(why, why_size, "'%s' has a corrupt section header table", path);
             goto bad;
         }
@@ -166,8 +165,7 @@ bool elf_symbol(const struct elf_file *elf, const char *name, uint64_t *addr, ui
     return false;
 }
 
-bool elf_patch_symbol(struct elf_file *elf, const char *name, const void *bytes, size_t len, char *why,
-                      size_t why_size)
+bool elf_patch_symbol(struct elf_file *elf, const char *name, const void *bytes, size_t len, char *why, size_t why_size)
 {
     uint64_t addr, size;
     if (!elf_symbol(elf, name, &addr, &size)) {
@@ -183,8 +181,7 @@ bool elf_patch_symbol(struct elf_file *elf, const char *name, const void *bytes,
         if (addr >= s->vaddr && addr - s->vaddr < s->mem_size) {
             uint64_t offset_in_segment = addr - s->vaddr;
             if (offset_in_segment > s->file_size || s->file_size - offset_in_segment < len) {
-                snprintf(why, why_size, "symbol '%s' is in .bss; give it an initial value so it can be patched",
-                         name);
+                snprintf(why, why_size, "symbol '%s' is in .bss; give it an initial value so it can be patched", name);
                 return false;
             }
             memcpy(elf->data + s->offset + offset_in_segment, bytes, len);

@@ -78,8 +78,8 @@ static bool check_fixed_regions(struct system *sys)
         }
         r->is_device = in_device;
         if (!in_ram && !in_device) {
-            diag_error(r->line, "memory region '%s' at 0x%llx..0x%llx is neither RAM nor a device of board %s",
-                       r->name, (unsigned long long)r->paddr, (unsigned long long)end, BOARD_NAME);
+            diag_error(r->line, "memory region '%s' at 0x%llx..0x%llx is neither RAM nor a device of board %s", r->name,
+                       (unsigned long long)r->paddr, (unsigned long long)end, BOARD_NAME);
             ok = false;
         }
         if (overlaps(r->paddr, r->size, BOARD_KERNEL_BASE, BOARD_KERNEL_SIZE + BOARD_SYSIMAGE_SIZE)) {
@@ -206,7 +206,8 @@ static bool patch_pd_symbols(struct system *sys, unsigned index, const struct sy
     }
     for (unsigned s = 0; s < pd->setvar_count; s++) {
         ok = patch_u64(pd, pd->setvars[s].symbol, sys->regions[pd->setvars[s].region].paddr, pd->setvars[s].line,
-                       true) && ok;
+                       true) &&
+             ok;
     }
     return ok;
 }
@@ -245,8 +246,8 @@ static bool layout_pd(struct system *sys, struct allocator *alloc, unsigned inde
             return false;
         }
         seg->paddr = paddr + (seg->vaddr - start);
-        unsigned perms = ((seg->flags & 4) ? PERM_R : 0) | ((seg->flags & 2) ? PERM_W : 0) |
-                         ((seg->flags & 1) ? PERM_X : 0);
+        unsigned perms =
+            ((seg->flags & 4) ? PERM_R : 0) | ((seg->flags & 2) ? PERM_W : 0) | ((seg->flags & 1) ? PERM_X : 0);
         if (!(perms & PERM_R)) {
             perms |= PERM_R;
         }
@@ -266,9 +267,10 @@ static bool layout_pd(struct system *sys, struct allocator *alloc, unsigned inde
         return false;
     }
     ok = add_map(image, pl->stack_vaddr, pl->stack_paddr, pd->stack_size, SYSIMAGE_MAP_R | SYSIMAGE_MAP_W | 8,
-                 pd->line) && ok;
-    ok = add_map(image, TESSERA_PD_IPC_BUFFER, pl->ipc_paddr, PAGE, SYSIMAGE_MAP_R | SYSIMAGE_MAP_W | 8, pd->line) &&
+                 pd->line) &&
          ok;
+    ok =
+        add_map(image, TESSERA_PD_IPC_BUFFER, pl->ipc_paddr, PAGE, SYSIMAGE_MAP_R | SYSIMAGE_MAP_W | 8, pd->line) && ok;
     ok = add_zero(image, pl->stack_paddr, pd->stack_size) && ok;
     ok = add_zero(image, pl->ipc_paddr, PAGE) && ok;
     entry->ipc_buffer_paddr = pl->ipc_paddr;
@@ -365,21 +367,24 @@ bool layout_build(struct system *sys, struct layout *layout)
             const struct channel_end *end = &sys->channels[c].ends[e];
             const struct channel_end *peer = &sys->channels[c].ends[1 - e];
             image->pds[end->pd].ids[end->id] = (struct sysimage_id){
-                SYSIMAGE_ID_CHANNEL, (uint8_t)peer->pd, (uint8_t)peer->id,
-                (uint8_t)((end->notify ? SYSIMAGE_CH_NOTIFY : 0) | (end->pp ? SYSIMAGE_CH_PPC : 0)), 0, 0};
+                SYSIMAGE_ID_CHANNEL,
+                (uint8_t)peer->pd,
+                (uint8_t)peer->id,
+                (uint8_t)((end->notify ? SYSIMAGE_CH_NOTIFY : 0) | (end->pp ? SYSIMAGE_CH_PPC : 0)),
+                0,
+                0};
         }
     }
     for (unsigned p = 0; p < sys->pd_count; p++) {
         const struct pd *pd = &sys->pds[p];
         for (unsigned i = 0; i < pd->irq_count; i++) {
             const struct irq *irq = &pd->irqs[i];
-            image->pds[p].ids[irq->id] = (struct sysimage_id){SYSIMAGE_ID_IRQ, 0, 0,
-                                                              (uint8_t)(irq->edge ? SYSIMAGE_IRQ_EDGE : 0),
-                                                              (uint16_t)irq->intid, 0};
+            image->pds[p].ids[irq->id] = (struct sysimage_id){
+                SYSIMAGE_ID_IRQ, 0, 0, (uint8_t)(irq->edge ? SYSIMAGE_IRQ_EDGE : 0), (uint16_t)irq->intid, 0};
         }
         if (pd->parent >= 0) {
-            image->pds[pd->parent].children[pd->id_in_parent] = (struct sysimage_child){SYSIMAGE_CHILD_PD,
-                                                                                       (uint8_t)p, 0};
+            image->pds[pd->parent].children[pd->id_in_parent] =
+                (struct sysimage_child){SYSIMAGE_CHILD_PD, (uint8_t)p, 0};
         }
     }
     for (unsigned v = 0; v < sys->vm_count; v++) {
@@ -391,8 +396,8 @@ bool layout_build(struct system *sys, struct layout *layout)
             }
             unsigned index = image->vcpu_count++;
             image->vcpus[index] = (struct sysimage_vcpu){(uint8_t)v, (uint8_t)vm->vcpu_ids[i], 0, 0};
-            image->pds[vm->owner].children[vm->vcpu_ids[i]] = (struct sysimage_child){SYSIMAGE_CHILD_VCPU,
-                                                                                      (uint8_t)index, 0};
+            image->pds[vm->owner].children[vm->vcpu_ids[i]] =
+                (struct sysimage_child){SYSIMAGE_CHILD_VCPU, (uint8_t)index, 0};
         }
     }
 

@@ -107,8 +107,8 @@ static bool parse_number(const struct xml_node *node, const char *attr, const ch
     return true;
 }
 
-static bool number_attr(const struct xml_node *node, const char *attr, bool needed, uint64_t fallback,
-                        uint64_t max, uint64_t *out)
+static bool number_attr(const struct xml_node *node, const char *attr, bool needed, uint64_t fallback, uint64_t max,
+                        uint64_t *out)
 {
     const char *text = needed ? required(node, attr) : xml_attr(node, attr);
     if (text == NULL) {
@@ -119,8 +119,7 @@ static bool number_attr(const struct xml_node *node, const char *attr, bool need
         return false;
     }
     if (*out > max) {
-        diag_error(node->line, "<%s> %s=%s is above the maximum %llu", node->name, attr, text,
-                   (unsigned long long)max);
+        diag_error(node->line, "<%s> %s=%s is above the maximum %llu", node->name, attr, text, (unsigned long long)max);
         return false;
     }
     return true;
@@ -231,8 +230,7 @@ static bool parse_perms(const struct xml_node *node, const char *text, unsigned 
     return false;
 }
 
-static bool parse_map(const struct xml_node *node, struct system *sys, bool in_vm, struct map **maps,
-                      unsigned *count)
+static bool parse_map(const struct xml_node *node, struct system *sys, bool in_vm, struct map **maps, unsigned *count)
 {
     static const char *const pd_allowed[] = {"mr", "vaddr", "perms", "cached", "setvar_vaddr", NULL};
     static const char *const vm_allowed[] = {"mr", "vaddr", "perms", "cached", NULL};
@@ -297,8 +295,12 @@ static bool parse_vm(const struct xml_node *node, struct system *sys, unsigned o
     sys->vms = grow(sys->vms, sys->vm_count, sizeof(*sys->vms));
     unsigned index = sys->vm_count++;
     struct vm *vm = &sys->vms[index];
-    *vm = (struct vm){.name = dup_string(name), .line = node->line, .owner = owner, .priority = (unsigned)priority,
-                      .budget = (uint32_t)budget, .period = (uint32_t)period};
+    *vm = (struct vm){.name = dup_string(name),
+                      .line = node->line,
+                      .owner = owner,
+                      .priority = (unsigned)priority,
+                      .budget = (uint32_t)budget,
+                      .period = (uint32_t)period};
     sys->pds[owner].vm = (int)index;
     for (unsigned i = 0; i < node->child_count; i++) {
         const struct xml_node *child = node->children[i];
@@ -351,8 +353,8 @@ static bool find_program(const char *search_path, const char *program, char *out
 
 static bool parse_pd(const struct xml_node *node, struct system *sys, int parent, const char *search_path)
 {
-    static const char *const allowed[] = {"name", "priority", "budget", "period", "passive", "pp",
-                                          "stack_size", "smc", "id", NULL};
+    static const char *const allowed[] = {"name", "priority",   "budget", "period", "passive",
+                                          "pp",   "stack_size", "smc",    "id",     NULL};
     bool ok = check_attributes(node, allowed);
     const char *name = required(node, "name");
     uint64_t priority, budget, period, stack_size, id = 0;
@@ -383,21 +385,30 @@ static bool parse_pd(const struct xml_node *node, struct system *sys, int parent
         return false;
     }
     if (budget == 0 || budget > period) {
-        diag_error(node->line, "protection domain '%s': budget %llu must be non-zero and at most the period %llu",
-                   name, (unsigned long long)budget, (unsigned long long)period);
+        diag_error(node->line, "protection domain '%s': budget %llu must be non-zero and at most the period %llu", name,
+                   (unsigned long long)budget, (unsigned long long)period);
         return false;
     }
     if (stack_size < 0x1000 || stack_size % 0x1000 != 0) {
-        diag_error(node->line, "protection domain '%s': stack_size 0x%llx must be a multiple of 0x1000, at least "
-                               "0x1000", name, (unsigned long long)stack_size);
+        diag_error(node->line,
+                   "protection domain '%s': stack_size 0x%llx must be a multiple of 0x1000, at least "
+                   "0x1000",
+                   name, (unsigned long long)stack_size);
         return false;
     }
     sys->pds = grow(sys->pds, sys->pd_count, sizeof(*sys->pds));
     unsigned index = sys->pd_count++;
-    sys->pds[index] = (struct pd){.name = dup_string(name), .line = node->line, .priority = (unsigned)priority,
-                                  .budget = (uint32_t)budget, .period = (uint32_t)period, .passive = passive,
-                                  .smc = smc, .stack_size = stack_size, .parent = parent,
-                                  .id_in_parent = (unsigned)id, .vm = -1};
+    sys->pds[index] = (struct pd){.name = dup_string(name),
+                                  .line = node->line,
+                                  .priority = (unsigned)priority,
+                                  .budget = (uint32_t)budget,
+                                  .period = (uint32_t)period,
+                                  .passive = passive,
+                                  .smc = smc,
+                                  .stack_size = stack_size,
+                                  .parent = parent,
+                                  .id_in_parent = (unsigned)id,
+                                  .vm = -1};
     unsigned images = 0;
     for (unsigned i = 0; i < node->child_count; i++) {
         const struct xml_node *child = node->children[i];
@@ -539,9 +550,11 @@ static bool parse_channel(const struct xml_node *node, struct system *sys)
         const struct channel_end *from = &ch.ends[e];
         const struct channel_end *to = &ch.ends[1 - e];
         if (from->pp && sys->pds[to->pd].priority <= sys->pds[from->pd].priority) {
-            diag_error(from->line, "pp end: PD '%s' (priority %u) may only call a PD of higher priority, but '%s' has "
-                                   "priority %u", sys->pds[from->pd].name, sys->pds[from->pd].priority,
-                       sys->pds[to->pd].name, sys->pds[to->pd].priority);
+            diag_error(from->line,
+                       "pp end: PD '%s' (priority %u) may only call a PD of higher priority, but '%s' has "
+                       "priority %u",
+                       sys->pds[from->pd].name, sys->pds[from->pd].priority, sys->pds[to->pd].name,
+                       sys->pds[to->pd].priority);
             ok = false;
         }
     }

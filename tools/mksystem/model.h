@@ -20,7 +20,7 @@ struct region {
     uint64_t page_size;
     bool fixed;
     uint64_t paddr; /* phys_addr if fixed, else set by layout */
-    bool is_device;  /* fixed in a board device window */
+    bool is_device; /* fixed in a board device window */
 };
 
 struct map {
@@ -67,9 +67,9 @@ struct pd {
     bool passive;
     bool smc;
     uint64_t stack_size;
-    int parent;          /* PD index, or -1 */
+    int parent; /* PD index, or -1 */
     unsigned id_in_parent;
-    char *program;       /* path as written */
+    char *program; /* path as written */
     int program_line;
     struct elf_file elf; /* loaded and patched copy */
     struct map *maps;

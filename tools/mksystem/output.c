@@ -126,8 +126,8 @@ void output_report(FILE *out, const struct system *sys, const struct layout *lay
         const struct pd *pd = &sys->pds[p];
         const struct sysimage_pd *e = &image->pds[p];
         fprintf(out, "  %s: priority %u budget %u us period %u us%s%s, program %s, entry 0x%llx\n", pd->name,
-                pd->priority, pd->budget, pd->period, pd->passive ? " passive" : "", pd->smc ? " smc" : "",
-                pd->program, (unsigned long long)e->entry);
+                pd->priority, pd->budget, pd->period, pd->passive ? " passive" : "", pd->smc ? " smc" : "", pd->program,
+                (unsigned long long)e->entry);
         if (pd->parent >= 0) {
             fprintf(out, "    child %u of %s\n", pd->id_in_parent, sys->pds[pd->parent].name);
         }

@@ -75,7 +75,7 @@ static void on_text(void *data, const XML_Char *text, int length)
     for (int i = 0; i < length; i++) {
         if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') {
             diag_error((int)XML_GetCurrentLineNumber(b->parser), "unexpected text; the format has only elements "
-                                                                  "and attributes");
+                                                                 "and attributes");
             b->failed = true;
             XML_StopParser(b->parser, XML_FALSE);
             return;

@@ -8,14 +8,14 @@
 #define FDT_END        9
 
 /* Header fields, big-endian 32-bit words. */
-#define H_MAGIC         0
-#define H_TOTALSIZE     1
-#define H_OFF_STRUCT    2
-#define H_OFF_STRINGS   3
-#define H_OFF_RSVMAP    4
-#define H_VERSION       5
-#define H_SIZE_STRINGS  8
-#define H_SIZE_STRUCT   9
+#define H_MAGIC        0
+#define H_TOTALSIZE    1
+#define H_OFF_STRUCT   2
+#define H_OFF_STRINGS  3
+#define H_OFF_RSVMAP   4
+#define H_VERSION      5
+#define H_SIZE_STRINGS 8
+#define H_SIZE_STRUCT  9
 
 static uint32_t be32(const uint8_t *p)
 {

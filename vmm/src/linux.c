@@ -1,10 +1,10 @@
 #include <vmm/linux.h>
 
-#define HEADER_SIZE   64
-#define MAGIC_OFFSET  56
-#define IMAGE_MAGIC   0x644d5241u /* "ARM\x64" */
-#define FLAG_BE       1u
-#define ALIGN_2M      0x200000UL
+#define HEADER_SIZE  64
+#define MAGIC_OFFSET 56
+#define IMAGE_MAGIC  0x644d5241u /* "ARM\x64" */
+#define FLAG_BE      1u
+#define ALIGN_2M     0x200000UL
 
 static uint64_t le64(const uint8_t *p)
 {

@@ -1,18 +1,18 @@
 #include <stdbool.h>
 #include <vmm/psci.h>
 
-#define FN_SMCCC_VERSION        0x80000000u
-#define FN_SMCCC_ARCH_FEATURES  0x80000001u
-#define FN_PSCI_VERSION         0x84000000u
-#define FN_PSCI_CPU_SUSPEND     0x84000001u
-#define FN_PSCI_CPU_OFF         0x84000002u
-#define FN_PSCI_CPU_ON          0x84000003u
-#define FN_PSCI_AFFINITY_INFO   0x84000004u
-#define FN_PSCI_MIGRATE_INFO    0x84000006u
-#define FN_PSCI_SYSTEM_OFF      0x84000008u
-#define FN_PSCI_SYSTEM_RESET    0x84000009u
-#define FN_PSCI_FEATURES        0x8400000au
-#define SMC64                0x40000000u /* the 64-bit variant of a function id */
+#define FN_SMCCC_VERSION       0x80000000u
+#define FN_SMCCC_ARCH_FEATURES 0x80000001u
+#define FN_PSCI_VERSION        0x84000000u
+#define FN_PSCI_CPU_SUSPEND    0x84000001u
+#define FN_PSCI_CPU_OFF        0x84000002u
+#define FN_PSCI_CPU_ON         0x84000003u
+#define FN_PSCI_AFFINITY_INFO  0x84000004u
+#define FN_PSCI_MIGRATE_INFO   0x84000006u
+#define FN_PSCI_SYSTEM_OFF     0x84000008u
+#define FN_PSCI_SYSTEM_RESET   0x84000009u
+#define FN_PSCI_FEATURES       0x8400000au
+#define SMC64                  0x40000000u /* the 64-bit variant of a function id */
 
 static struct psci_result answer(uint64_t x0)
 {

@@ -1,7 +1,6 @@
 #include <vmm/vgic.h>
 #include "vgic_internal.h"
 
-
 bool vgic_bit(const uint32_t *bits, unsigned irq)
 {
     return (bits[irq / 32] >> (irq % 32)) & 1;
@@ -110,4 +109,3 @@ bool vgic_is_pending(const struct vgic *vgic, unsigned irq)
 {
     return irq < VGIC_IRQ_COUNT && (vgic_bit(vgic->pending, irq) || vgic_in_lr(vgic, irq));
 }
-

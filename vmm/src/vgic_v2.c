@@ -21,7 +21,7 @@
 #define GICD_SPENDSGIR  0xf20
 #define GICD_PIDR2      0xfe8
 
-#define BANK(offset, base) (((offset) - (base)) / 4)
+#define BANK(offset, base)      (((offset) - (base)) / 4)
 #define IN(offset, base, bytes) ((offset) >= (base) && (offset) < (base) + (bytes))
 
 static uint32_t read_bits(const struct vgic *vgic, const uint32_t *bits, unsigned bank)

@@ -7,25 +7,25 @@
 #include <vmm/vgic.h>
 #include "vgic_internal.h"
 
-#define GICD_CTLR     0x0000
-#define GICD_TYPER    0x0004
-#define GICD_IIDR     0x0008
-#define GICD_TYPER2   0x000c
-#define GICD_IROUTER  0x6000
-#define GICD_PIDR2    0xffe8
-#define CTLR_ARE      (1u << 4)
-#define CTLR_DS       (1u << 6)
+#define GICD_CTLR    0x0000
+#define GICD_TYPER   0x0004
+#define GICD_IIDR    0x0008
+#define GICD_TYPER2  0x000c
+#define GICD_IROUTER 0x6000
+#define GICD_PIDR2   0xffe8
+#define CTLR_ARE     (1u << 4)
+#define CTLR_DS      (1u << 6)
 
-#define GICR_CTLR     0x0000
-#define GICR_IIDR     0x0004
-#define GICR_TYPER    0x0008
-#define GICR_WAKER    0x0014
-#define GICR_PIDR2    0xffe8
-#define SGI_BASE      0x10000
-#define WAKER_SLEEP   (1u << 1)
-#define WAKER_ASLEEP  (1u << 2)
+#define GICR_CTLR    0x0000
+#define GICR_IIDR    0x0004
+#define GICR_TYPER   0x0008
+#define GICR_WAKER   0x0014
+#define GICR_PIDR2   0xffe8
+#define SGI_BASE     0x10000
+#define WAKER_SLEEP  (1u << 1)
+#define WAKER_ASLEEP (1u << 2)
 
-#define PIDR2_GICV3   0x3b
+#define PIDR2_GICV3 0x3b
 
 /* Offsets of the per-interrupt register arrays that have the same layout as GICv2's. */
 static bool shared_layout(uint64_t offset)

@@ -6,12 +6,12 @@
 #include <vmm/psci.h>
 #include <vmm/vmm.h>
 
-#define DTB_CAPACITY 0x10000
-#define EC_HVC64  0x16
-#define EC_SMC64  0x17
-#define EC_SYSREG 0x18
+#define DTB_CAPACITY     0x10000
+#define EC_HVC64         0x16
+#define EC_SMC64         0x17
+#define EC_SYSREG        0x18
 #define SPSR_EL1H_MASKED 0x3c5UL /* EL1h, D A I F masked: Linux's boot protocol */
-#define INTID_VTIMER 27
+#define INTID_VTIMER     27
 
 void *memcpy(void *dst, const void *src, size_t count);
 void *memset(void *dst, int value, size_t count);
@@ -156,7 +156,8 @@ bool vmm_start_guest(struct vmm_guest *guest)
     guest->running = true;
     guest->powered_off = false;
     tessera_printf("VMM|%s: starting Linux (boot %u, GICv%u): kernel at 0x%lx, initrd 0x%lx..0x%lx, device tree "
-                   "at 0x%lx\n", guest->name, guest->boots, guest->gic_version, layout.kernel_gpa, layout.initrd_gpa,
+                   "at 0x%lx\n",
+                   guest->name, guest->boots, guest->gic_version, layout.kernel_gpa, layout.initrd_gpa,
                    layout.initrd_end, layout.dtb_gpa);
     microkit_vcpu_restart(guest->vcpu, layout.kernel_gpa);
     return true;
@@ -202,7 +203,7 @@ static bool handle_mmio(struct vmm_guest *guest, uint64_t esr, uint64_t address)
             vgic_v3_redist_write(&guest->vgic, offset, access.size, value);
         }
     } else if (access.reg != 31) {
-        uint64_t data = !v3 ? vgic_dist_read(&guest->vgic, offset, access.size)
+        uint64_t data = !v3    ? vgic_dist_read(&guest->vgic, offset, access.size)
                         : dist ? vgic_v3_dist_read(&guest->vgic, offset, access.size)
                                : vgic_v3_redist_read(&guest->vgic, offset, access.size);
         regs[reg_index] = mmio_read_result(&access, data);

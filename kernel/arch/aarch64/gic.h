@@ -22,11 +22,11 @@ void gic_configure_spi(uint32_t intid, bool edge);
 
 /* Virtual CPU interface. List register values are kept in one format (GICv3's 64-bit layout)
  * and converted for GICv2. */
-#define LR_STATE_PENDING (1UL << 62)
-#define LR_STATE_ACTIVE  (1UL << 63)
-#define LR_STATE_MASK    (3UL << 62)
-#define LR_GROUP1        (1UL << 60)
-#define LR_EOI           (1UL << 41)
+#define LR_STATE_PENDING  (1UL << 62)
+#define LR_STATE_ACTIVE   (1UL << 63)
+#define LR_STATE_MASK     (3UL << 62)
+#define LR_GROUP1         (1UL << 60)
+#define LR_EOI            (1UL << 41)
 #define LR_PRIORITY_SHIFT 48
 
 struct vgic_state {

@@ -27,10 +27,10 @@
 #define GICH_LR0   0x100
 
 /* GICv2 list register: VirtualID[9:0], EOI[19], Priority[27:23], State[29:28], Grp1[30]. */
-#define V2_LR_EOI      (1u << 19)
-#define V2_LR_PENDING  (1u << 28)
-#define V2_LR_ACTIVE   (1u << 29)
-#define V2_LR_GRP1     (1u << 30)
+#define V2_LR_EOI     (1u << 19)
+#define V2_LR_PENDING (1u << 28)
+#define V2_LR_ACTIVE  (1u << 29)
+#define V2_LR_GRP1    (1u << 30)
 
 static void dist_write(unsigned offset, uint32_t value)
 {

@@ -18,12 +18,12 @@
 #define GICD_CTLR_RWP   (1u << 31)
 #define GICD_CTLR_ARE   (1u << 4)
 
-#define GICR_WAKER        0x0014
-#define GICR_SGI_BASE     0x10000
-#define GICR_IGROUPR0     (GICR_SGI_BASE + 0x0080)
-#define GICR_ISENABLER0   (GICR_SGI_BASE + 0x0100)
-#define GICR_ICENABLER0   (GICR_SGI_BASE + 0x0180)
-#define GICR_IPRIORITYR   (GICR_SGI_BASE + 0x0400)
+#define GICR_WAKER            0x0014
+#define GICR_SGI_BASE         0x10000
+#define GICR_IGROUPR0         (GICR_SGI_BASE + 0x0080)
+#define GICR_ISENABLER0       (GICR_SGI_BASE + 0x0100)
+#define GICR_ICENABLER0       (GICR_SGI_BASE + 0x0180)
+#define GICR_IPRIORITYR       (GICR_SGI_BASE + 0x0400)
 #define WAKER_PROCESSOR_SLEEP (1u << 1)
 #define WAKER_CHILDREN_ASLEEP (1u << 2)
 
@@ -46,8 +46,8 @@
 #define ICH_LR2_EL2     S3_4_C12_C12_2
 #define ICH_LR3_EL2     S3_4_C12_C12_3
 
-#define sysreg_read(enc)          read_sysreg(enc)
-#define sysreg_write(enc, value)  write_sysreg(enc, value)
+#define sysreg_read(enc)         read_sysreg(enc)
+#define sysreg_write(enc, value) write_sysreg(enc, value)
 
 static void dist_wait(void)
 {

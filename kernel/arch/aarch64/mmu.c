@@ -16,11 +16,11 @@
 #include <tessera/sysimage.h>
 #include "registers.h"
 
-#define DESC_VALID      (1UL << 0)
-#define DESC_TABLE      (1UL << 1) /* at levels 0-2; at level 3 it marks a page */
-#define DESC_AF         (1UL << 10)
-#define DESC_SH_INNER   (3UL << 8)
-#define DESC_ADDR_MASK  0x0000fffffffff000UL
+#define DESC_VALID     (1UL << 0)
+#define DESC_TABLE     (1UL << 1) /* at levels 0-2; at level 3 it marks a page */
+#define DESC_AF        (1UL << 10)
+#define DESC_SH_INNER  (3UL << 8)
+#define DESC_ADDR_MASK 0x0000fffffffff000UL
 
 /* EL2 stage-1 attributes: AttrIndx[4:2] into MAIR_EL2. */
 #define MAIR_DEVICE_NGNRNE 0x00UL
@@ -91,8 +91,7 @@ static uint64_t *stage2_alloc(unsigned pages)
         stage2_pool_next++;
     }
     if (stage2_pool_next + pages > STAGE2_POOL_PAGES) {
-        kpanic("stage-2 table pool exhausted (%u pages): the system maps too much in small pages",
-               STAGE2_POOL_PAGES);
+        kpanic("stage-2 table pool exhausted (%u pages): the system maps too much in small pages", STAGE2_POOL_PAGES);
     }
     uint64_t *table = stage2_pool[stage2_pool_next];
     stage2_pool_next += pages;

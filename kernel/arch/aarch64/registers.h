@@ -38,22 +38,22 @@
 #define CNTHCTL_EL1PCTEN (1UL << 0)
 
 /* ESR_EL2 exception classes. */
-#define ESR_EC_SHIFT     26
-#define EC_UNKNOWN       0x00
-#define EC_WFX           0x01
-#define EC_FP            0x07
-#define EC_SVC64         0x15
-#define EC_HVC64         0x16
-#define EC_SMC64         0x17
-#define EC_SYSREG        0x18
-#define EC_SVE           0x19
-#define EC_PAC           0x09
-#define EC_IABT_LOWER    0x20
-#define EC_PC_ALIGN      0x22
-#define EC_DABT_LOWER    0x24
-#define EC_SP_ALIGN      0x26
-#define EC_SERROR        0x2f
-#define EC_BRK           0x3c
+#define ESR_EC_SHIFT  26
+#define EC_UNKNOWN    0x00
+#define EC_WFX        0x01
+#define EC_FP         0x07
+#define EC_SVC64      0x15
+#define EC_HVC64      0x16
+#define EC_SMC64      0x17
+#define EC_SYSREG     0x18
+#define EC_SVE        0x19
+#define EC_PAC        0x09
+#define EC_IABT_LOWER 0x20
+#define EC_PC_ALIGN   0x22
+#define EC_DABT_LOWER 0x24
+#define EC_SP_ALIGN   0x26
+#define EC_SERROR     0x2f
+#define EC_BRK        0x3c
 
 /* SPSR modes */
 #define SPSR_EL0T 0x0UL

@@ -9,7 +9,7 @@ void fpu_restore(const struct fpu_state *state);
 
 static struct thread *hw_thread; /* whose TPIDRs and VTTBR are in the registers */
 static struct thread *fpu_owner; /* whose FP/SIMD state is in the registers */
-static bool fpu_trapping = true;  /* CPTR_EL2.TFP as last written */
+static bool fpu_trapping = true; /* CPTR_EL2.TFP as last written */
 
 void arch_switch_thread(struct thread *next)
 {

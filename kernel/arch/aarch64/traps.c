@@ -44,8 +44,8 @@ static void native_fault(struct thread *t, uint64_t esr)
     struct pd *pd = thread_pd(t);
     if (pd->config->parent == SYSIMAGE_NONE) {
         bool write = ec == EC_DABT_LOWER && (esr & BIT(6));
-        kdebug("K| fault: PD '%s' %s%s at address 0x%lx, pc 0x%lx, esr 0x%lx; PD stopped\n", t->name,
-                ec_name(ec), ec == EC_DABT_LOWER ? (write ? " (write)" : " (read)") : "", far, t->frame.elr, esr);
+        kdebug("K| fault: PD '%s' %s%s at address 0x%lx, pc 0x%lx, esr 0x%lx; PD stopped\n", t->name, ec_name(ec),
+               ec == EC_DABT_LOWER ? (write ? " (write)" : " (read)") : "", far, t->frame.elr, esr);
         t->state = THREAD_INACTIVE;
         return;
     }
@@ -117,8 +117,7 @@ void handle_lower_serror(struct frame *frame)
 {
     struct thread *t = current;
     (void)frame;
-    kdebug("K| SError from '%s' (pc 0x%lx, esr 0x%lx); thread stopped\n", t->name, t->frame.elr,
-            read_sysreg(esr_el2));
+    kdebug("K| SError from '%s' (pc 0x%lx, esr 0x%lx); thread stopped\n", t->name, t->frame.elr, read_sysreg(esr_el2));
     sched_unready(t);
     t->state = THREAD_INACTIVE;
     schedule();

@@ -21,12 +21,12 @@ unsigned vcpu_count;
 /* vCPUs in IDLE_WFI with a timer deadline: the scheduler's per-entry checks are free without. */
 unsigned idle_vcpus;
 
-static struct vcpu *loaded;  /* whose EL1 state is in the registers */
+static struct vcpu *loaded;     /* whose EL1 state is in the registers */
 static bool native_mode = true; /* HCR and the three shared registers are set for native PDs */
 
-#define SCTLR_EL1_NATIVE 0x30d00800UL /* RES1 bits; MMU off (TGE makes it irrelevant anyway) */
-#define SCTLR_EL1_RESET  0x30d00800UL
-#define CPACR_FPEN_ALL   (3UL << 20)
+#define SCTLR_EL1_NATIVE     0x30d00800UL /* RES1 bits; MMU off (TGE makes it irrelevant anyway) */
+#define SCTLR_EL1_RESET      0x30d00800UL
+#define CPACR_FPEN_ALL       (3UL << 20)
 #define CNTKCTL_EL0_COUNTERS 0x3UL /* EL0PCTEN | EL0VCTEN: PDs may read the counters */
 
 void vcpu_init(struct vcpu *vcpu)
@@ -174,60 +174,132 @@ static bool reg_in_hardware(struct vcpu *v, unsigned reg)
 static uint64_t hw_read(unsigned reg)
 {
     switch (reg) {
-    case VCPU_SCTLR: return read_sysreg(sctlr_el1);
-    case VCPU_CPACR: return read_sysreg(cpacr_el1);
-    case VCPU_TTBR0: return read_sysreg(ttbr0_el1);
-    case VCPU_TTBR1: return read_sysreg(ttbr1_el1);
-    case VCPU_TCR: return read_sysreg(tcr_el1);
-    case VCPU_MAIR: return read_sysreg(mair_el1);
-    case VCPU_AMAIR: return read_sysreg(amair_el1);
-    case VCPU_CIDR: return read_sysreg(contextidr_el1);
-    case VCPU_ACTLR: return read_sysreg(actlr_el1);
-    case VCPU_AFSR0: return read_sysreg(afsr0_el1);
-    case VCPU_AFSR1: return read_sysreg(afsr1_el1);
-    case VCPU_ESR: return read_sysreg(esr_el1);
-    case VCPU_FAR: return read_sysreg(far_el1);
-    case VCPU_PAR: return read_sysreg(par_el1);
-    case VCPU_VBAR: return read_sysreg(vbar_el1);
-    case VCPU_TPIDR_EL1: return read_sysreg(tpidr_el1);
-    case VCPU_VMPIDR_EL2: return read_sysreg(vmpidr_el2);
-    case VCPU_SP_EL1: return read_sysreg(sp_el1);
-    case VCPU_ELR_EL1: return read_sysreg(elr_el1);
-    case VCPU_SPSR_EL1: return read_sysreg(spsr_el1);
-    case VCPU_CNTV_CTL: return read_sysreg(cntv_ctl_el0);
-    case VCPU_CNTV_CVAL: return read_sysreg(cntv_cval_el0);
-    case VCPU_CNTVOFF: return read_sysreg(cntvoff_el2);
-    default: return read_sysreg(cntkctl_el1);
+    case VCPU_SCTLR:
+        return read_sysreg(sctlr_el1);
+    case VCPU_CPACR:
+        return read_sysreg(cpacr_el1);
+    case VCPU_TTBR0:
+        return read_sysreg(ttbr0_el1);
+    case VCPU_TTBR1:
+        return read_sysreg(ttbr1_el1);
+    case VCPU_TCR:
+        return read_sysreg(tcr_el1);
+    case VCPU_MAIR:
+        return read_sysreg(mair_el1);
+    case VCPU_AMAIR:
+        return read_sysreg(amair_el1);
+    case VCPU_CIDR:
+        return read_sysreg(contextidr_el1);
+    case VCPU_ACTLR:
+        return read_sysreg(actlr_el1);
+    case VCPU_AFSR0:
+        return read_sysreg(afsr0_el1);
+    case VCPU_AFSR1:
+        return read_sysreg(afsr1_el1);
+    case VCPU_ESR:
+        return read_sysreg(esr_el1);
+    case VCPU_FAR:
+        return read_sysreg(far_el1);
+    case VCPU_PAR:
+        return read_sysreg(par_el1);
+    case VCPU_VBAR:
+        return read_sysreg(vbar_el1);
+    case VCPU_TPIDR_EL1:
+        return read_sysreg(tpidr_el1);
+    case VCPU_VMPIDR_EL2:
+        return read_sysreg(vmpidr_el2);
+    case VCPU_SP_EL1:
+        return read_sysreg(sp_el1);
+    case VCPU_ELR_EL1:
+        return read_sysreg(elr_el1);
+    case VCPU_SPSR_EL1:
+        return read_sysreg(spsr_el1);
+    case VCPU_CNTV_CTL:
+        return read_sysreg(cntv_ctl_el0);
+    case VCPU_CNTV_CVAL:
+        return read_sysreg(cntv_cval_el0);
+    case VCPU_CNTVOFF:
+        return read_sysreg(cntvoff_el2);
+    default:
+        return read_sysreg(cntkctl_el1);
     }
 }
 
 static void hw_write(unsigned reg, uint64_t value)
 {
     switch (reg) {
-    case VCPU_SCTLR: write_sysreg(sctlr_el1, value); break;
-    case VCPU_CPACR: write_sysreg(cpacr_el1, value); break;
-    case VCPU_TTBR0: write_sysreg(ttbr0_el1, value); break;
-    case VCPU_TTBR1: write_sysreg(ttbr1_el1, value); break;
-    case VCPU_TCR: write_sysreg(tcr_el1, value); break;
-    case VCPU_MAIR: write_sysreg(mair_el1, value); break;
-    case VCPU_AMAIR: write_sysreg(amair_el1, value); break;
-    case VCPU_CIDR: write_sysreg(contextidr_el1, value); break;
-    case VCPU_ACTLR: write_sysreg(actlr_el1, value); break;
-    case VCPU_AFSR0: write_sysreg(afsr0_el1, value); break;
-    case VCPU_AFSR1: write_sysreg(afsr1_el1, value); break;
-    case VCPU_ESR: write_sysreg(esr_el1, value); break;
-    case VCPU_FAR: write_sysreg(far_el1, value); break;
-    case VCPU_PAR: write_sysreg(par_el1, value); break;
-    case VCPU_VBAR: write_sysreg(vbar_el1, value); break;
-    case VCPU_TPIDR_EL1: write_sysreg(tpidr_el1, value); break;
-    case VCPU_VMPIDR_EL2: write_sysreg(vmpidr_el2, value); break;
-    case VCPU_SP_EL1: write_sysreg(sp_el1, value); break;
-    case VCPU_ELR_EL1: write_sysreg(elr_el1, value); break;
-    case VCPU_SPSR_EL1: write_sysreg(spsr_el1, value); break;
-    case VCPU_CNTV_CTL: write_sysreg(cntv_ctl_el0, value); break;
-    case VCPU_CNTV_CVAL: write_sysreg(cntv_cval_el0, value); break;
-    case VCPU_CNTVOFF: write_sysreg(cntvoff_el2, value); break;
-    default: write_sysreg(cntkctl_el1, value); break;
+    case VCPU_SCTLR:
+        write_sysreg(sctlr_el1, value);
+        break;
+    case VCPU_CPACR:
+        write_sysreg(cpacr_el1, value);
+        break;
+    case VCPU_TTBR0:
+        write_sysreg(ttbr0_el1, value);
+        break;
+    case VCPU_TTBR1:
+        write_sysreg(ttbr1_el1, value);
+        break;
+    case VCPU_TCR:
+        write_sysreg(tcr_el1, value);
+        break;
+    case VCPU_MAIR:
+        write_sysreg(mair_el1, value);
+        break;
+    case VCPU_AMAIR:
+        write_sysreg(amair_el1, value);
+        break;
+    case VCPU_CIDR:
+        write_sysreg(contextidr_el1, value);
+        break;
+    case VCPU_ACTLR:
+        write_sysreg(actlr_el1, value);
+        break;
+    case VCPU_AFSR0:
+        write_sysreg(afsr0_el1, value);
+        break;
+    case VCPU_AFSR1:
+        write_sysreg(afsr1_el1, value);
+        break;
+    case VCPU_ESR:
+        write_sysreg(esr_el1, value);
+        break;
+    case VCPU_FAR:
+        write_sysreg(far_el1, value);
+        break;
+    case VCPU_PAR:
+        write_sysreg(par_el1, value);
+        break;
+    case VCPU_VBAR:
+        write_sysreg(vbar_el1, value);
+        break;
+    case VCPU_TPIDR_EL1:
+        write_sysreg(tpidr_el1, value);
+        break;
+    case VCPU_VMPIDR_EL2:
+        write_sysreg(vmpidr_el2, value);
+        break;
+    case VCPU_SP_EL1:
+        write_sysreg(sp_el1, value);
+        break;
+    case VCPU_ELR_EL1:
+        write_sysreg(elr_el1, value);
+        break;
+    case VCPU_SPSR_EL1:
+        write_sysreg(spsr_el1, value);
+        break;
+    case VCPU_CNTV_CTL:
+        write_sysreg(cntv_ctl_el0, value);
+        break;
+    case VCPU_CNTV_CVAL:
+        write_sysreg(cntv_cval_el0, value);
+        break;
+    case VCPU_CNTVOFF:
+        write_sysreg(cntvoff_el2, value);
+        break;
+    default:
+        write_sysreg(cntkctl_el1, value);
+        break;
     }
 }
 
@@ -433,8 +505,7 @@ uint64_t vcpu_next_deadline(void)
     }
     for (unsigned i = 0; i < vcpu_count; i++) {
         struct vcpu *v = &vcpus[i];
-        if (v->thread.state == THREAD_IDLE_WFI && v->wfi_deadline != 0 &&
-            (best == 0 || v->wfi_deadline < best)) {
+        if (v->thread.state == THREAD_IDLE_WFI && v->wfi_deadline != 0 && (best == 0 || v->wfi_deadline < best)) {
             best = v->wfi_deadline;
         }
     }

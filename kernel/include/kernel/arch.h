@@ -19,17 +19,17 @@ struct frame {
 _Static_assert(sizeof(struct frame) == FRAME_SIZE, "frame layout is shared with vectors.S");
 
 #if defined(__aarch64__)
-#define read_sysreg(name)                                                                                              \
-    ({                                                                                                                 \
-        word_t _value;                                                                                                 \
-        __asm__ volatile("mrs %0, " #name : "=r"(_value));                                                             \
-        _value;                                                                                                        \
+#define read_sysreg(name)                                  \
+    ({                                                     \
+        word_t _value;                                     \
+        __asm__ volatile("mrs %0, " #name : "=r"(_value)); \
+        _value;                                            \
     })
 
-#define write_sysreg(name, value)                                                                                      \
-    do {                                                                                                               \
-        word_t _value = (value);                                                                                       \
-        __asm__ volatile("msr " #name ", %0" ::"r"(_value));                                                           \
+#define write_sysreg(name, value)                            \
+    do {                                                     \
+        word_t _value = (value);                             \
+        __asm__ volatile("msr " #name ", %0" ::"r"(_value)); \
     } while (0)
 
 static inline void isb(void)

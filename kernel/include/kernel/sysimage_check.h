@@ -17,5 +17,4 @@ struct sysimage_board {
 
 /* True if the image is consistent and safe to load on this board; otherwise false with a
  * sentence in `error` (at most `error_size` bytes, NUL-terminated). */
-bool sysimage_check(const struct sysimage *image, const struct sysimage_board *board, char *error,
-                    unsigned error_size);
+bool sysimage_check(const struct sysimage *image, const struct sysimage_board *board, char *error, unsigned error_size);

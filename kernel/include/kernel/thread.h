@@ -44,8 +44,8 @@ struct sched_context {
 
 /* A message in flight: what a PPC caller or a faulting thread hands to the receiver. */
 struct message {
-    uint64_t info;     /* label << 12 | count */
-    uint64_t mr[5];    /* MR0..MR4 (faults use up to 5; PPC MR4+ are copied between IPC buffers) */
+    uint64_t info;  /* label << 12 | count */
+    uint64_t mr[5]; /* MR0..MR4 (faults use up to 5; PPC MR4+ are copied between IPC buffers) */
 };
 
 struct vcpu;
@@ -58,9 +58,9 @@ struct thread {
     enum thread_state state;
     uint8_t priority;
     bool is_vcpu;
-    uint8_t pd;         /* owning PD index (the PD itself, or the vCPU's VMM) */
-    uint64_t vttbr;     /* VMID << 48 | stage-2 root */
-    struct vcpu *vcpu;  /* for vCPU threads */
+    uint8_t pd;        /* owning PD index (the PD itself, or the vCPU's VMM) */
+    uint64_t vttbr;    /* VMID << 48 | stage-2 root */
+    struct vcpu *vcpu; /* for vCPU threads */
     struct sched_context sc;
     struct thread *donor; /* while serving a PPC: whose budget this thread runs on */
     uint64_t dispatched_at;
@@ -86,8 +86,8 @@ struct pd {
     const struct sysimage_pd *config;
     struct thread thread;
     uint64_t notify_word;
-    struct thread *ep_head;   /* callers and faulters, highest priority first, FIFO within one */
-    struct thread *reply_to;  /* the caller or faulter this PD is serving */
+    struct thread *ep_head;  /* callers and faulters, highest priority first, FIFO within one */
+    struct thread *reply_to; /* the caller or faulter this PD is serving */
     paddr_t ipc_buffer_pa;
     uint64_t irq_ack_pending; /* IRQ ids masked since delivery, waiting for irq_ack */
 };

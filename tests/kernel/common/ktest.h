@@ -4,13 +4,13 @@
 #include <microkit.h>
 #include <tessera/printf.h>
 
-#define KTEST_CHECK(cond, name)                                                                                        \
-    do {                                                                                                               \
-        if (cond) {                                                                                                    \
-            tessera_printf("TEST|PASS %s\n", name);                                                                    \
-        } else {                                                                                                       \
-            tessera_printf("TEST|FAIL %s: %s (%s:%d)\n", name, #cond, __FILE__, __LINE__);                             \
-        }                                                                                                              \
+#define KTEST_CHECK(cond, name)                                                            \
+    do {                                                                                   \
+        if (cond) {                                                                        \
+            tessera_printf("TEST|PASS %s\n", name);                                        \
+        } else {                                                                           \
+            tessera_printf("TEST|FAIL %s: %s (%s:%d)\n", name, #cond, __FILE__, __LINE__); \
+        }                                                                                  \
     } while (0)
 
 static inline void ktest_done(void)

@@ -6,7 +6,7 @@
 #include "../common/ktest.h"
 #include "vm_test.h"
 
-#define VCPU 0
+#define VCPU        0
 #define GUEST_ENTRY 0x40000000UL
 
 uint64_t guest_ram_vaddr __attribute__((section(".data"))) = 0;
@@ -118,8 +118,8 @@ static void handle_report(uint64_t offset, uint64_t value)
         KTEST_CHECK(value == 1, "vm-virtual-irq");
         break;
     case REPORT_TICKS:
-        tessera_printf("vmm: guest saw %lu timer ticks (%u VPPI events, %u maintenance events)\n", value,
-                       vppi_events, maintenance_events);
+        tessera_printf("vmm: guest saw %lu timer ticks (%u VPPI events, %u maintenance events)\n", value, vppi_events,
+                       maintenance_events);
         KTEST_CHECK(value == VM_TEST_TICKS && vppi_events >= VM_TEST_TICKS, "vm-virtual-timer");
         break;
     case REPORT_TICK_TIME_US:

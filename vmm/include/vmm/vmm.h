@@ -11,11 +11,11 @@
 #include <vmm/vgic.h>
 
 #define VMM_MAX_PASSTHROUGH 8
-#define VMM_GICD_GPA 0x8000000UL
-#define VMM_GICR_GPA 0x80a0000UL /* GICv3 redistributor of vCPU 0 */
+#define VMM_GICD_GPA        0x8000000UL
+#define VMM_GICR_GPA        0x80a0000UL /* GICv3 redistributor of vCPU 0 */
 
 struct vmm_passthrough_irq {
-    unsigned virq;          /* INTID the guest sees */
+    unsigned virq;            /* INTID the guest sees */
     microkit_channel channel; /* the VMM's IRQ channel for the physical interrupt */
 };
 
@@ -29,7 +29,7 @@ struct vmm_guest {
     size_t kernel_length;
     const uint8_t *initrd;
     size_t initrd_length;
-    const uint8_t *dtb;       /* for a GICv2 guest */
+    const uint8_t *dtb; /* for a GICv2 guest */
     size_t dtb_length;
     const uint8_t *dtb_gicv3; /* for a GICv3 guest */
     size_t dtb_gicv3_length;
