@@ -67,7 +67,7 @@ EXAMPLES :=     # examples/<name> with a run script at $(B)/examples/<name>/run.
 BENCHES :=      # benchmark commands
 
 # In dependency order: a fragment may use the variables of the layers before it in prerequisites.
-LAYERS := kernel runtime vmm drivers tools guest examples tests
+LAYERS := lib kernel runtime vmm drivers tools guest examples tests
 include $(foreach layer,$(LAYERS),$(sort $(wildcard $(TOP)/$(layer)/*.mk $(TOP)/$(layer)/*/*.mk)))
 
 all: $(DEPS_STAMP) $(ALL_TARGETS)

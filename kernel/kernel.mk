@@ -2,13 +2,18 @@
 include $(BOARD_DIR)/board.mk
 
 KERNEL_SRCS := $(wildcard $(TOP)/kernel/core/*.c) $(wildcard $(TOP)/kernel/arch/aarch64/*.c) \
-               $(TOP)/kernel/drivers/uart_$(BOARD_DEBUG_UART).c
+               $(TOP)/kernel/drivers/uart_$(BOARD_DEBUG_UART).c $(TOP)/lib/format.c
 KERNEL_ASM  := $(wildcard $(TOP)/kernel/arch/aarch64/*.S)
-KERNEL_OBJS := $(patsubst $(TOP)/%.c,$(B)/%.o,$(KERNEL_SRCS)) $(patsubst $(TOP)/%.S,$(B)/%.o,$(KERNEL_ASM))
+KERNEL_OBJS := $(patsubst $(TOP)/%.c,$(B)/kernel/%.o,$(KERNEL_SRCS:$(TOP)/kernel/%=$(TOP)/%)) \
+               $(patsubst $(TOP)/kernel/%.S,$(B)/kernel/%.o,$(KERNEL_ASM))
 KERNEL_CFLAGS := $(A64_CFLAGS) -fomit-frame-pointer -I$(TOP)/kernel/include -MMD -MP
 
 KERNEL_BASE_HEX := $(shell sed -n 's/^\#define BOARD_KERNEL_BASE *\(0x[0-9a-fA-F]*\).*/\1/p' $(BOARD_DIR)/board.h)
 KERNEL_SIZE_HEX := $(shell sed -n 's/^\#define BOARD_KERNEL_SIZE *\(0x[0-9a-fA-F]*\).*/\1/p' $(BOARD_DIR)/board.h)
+
+$(B)/kernel/lib/%.o: $(TOP)/lib/%.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC_A64) $(KERNEL_CFLAGS) -c $< -o $@
 
 $(B)/kernel/%.o: $(TOP)/kernel/%.c $(DEPS_STAMP)
 	@mkdir -p $(@D)

@@ -1,11 +1,15 @@
 # PD runtime (libmicrokit API): a static library, the entry object and the link script.
 RUNTIME_SRCS := $(wildcard $(TOP)/runtime/src/*.c)
-RUNTIME_OBJS := $(patsubst $(TOP)/%.c,$(B)/%.o,$(RUNTIME_SRCS))
+RUNTIME_OBJS := $(patsubst $(TOP)/%.c,$(B)/%.o,$(RUNTIME_SRCS)) $(B)/runtime/lib/format.o
 RUNTIME_CRT0 := $(B)/runtime/crt0.o
 PD_CFLAGS := $(A64_CFLAGS) -I$(TOP)/runtime/include -MMD -MP
 PD_LDSCRIPT := $(TOP)/runtime/pd.ld
 
 $(B)/runtime/src/%.o: $(TOP)/runtime/src/%.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC_A64) $(PD_CFLAGS) -c $< -o $@
+
+$(B)/runtime/lib/%.o: $(TOP)/lib/%.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC_A64) $(PD_CFLAGS) -c $< -o $@
 
