@@ -37,6 +37,7 @@ A64_CFLAGS := -std=gnu11 $(CONFIG_CFLAGS) -Wall -Wextra -Werror -ffreestanding -
               -fno-stack-protector -fno-pic -mgeneral-regs-only -mstrict-align -mcpu=cortex-a53 \
               -I$(TOP)/include -I$(BOARD_DIR)
 
+.DEFAULT_GOAL := all
 PYTHON := /usr/bin/python3
 QEMU   := qemu-system-aarch64
 

@@ -23,3 +23,11 @@ $(B)/host/tests/test_vmm_core: $(TOP)/tests/unit/test_vmm_core.c $(VMM_PORTABLE)
 		-lcmocka -o $@
 
 UNIT_TESTS += $(B)/host/tests/test_vmm_core
+
+$(B)/host/tests/test_virtio_mmio: $(TOP)/tests/unit/test_virtio_mmio.c $(TOP)/vmm/src/virtio_mmio.c \
+		$(TOP)/vmm/src/guest_ram.c $(wildcard $(TOP)/vmm/include/vmm/*.h) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -I$(TOP)/vmm/include $(TOP)/tests/unit/test_virtio_mmio.c $(TOP)/vmm/src/virtio_mmio.c \
+		$(TOP)/vmm/src/guest_ram.c $(HOST_LDFLAGS) -lcmocka -o $@
+
+UNIT_TESTS += $(B)/host/tests/test_virtio_mmio

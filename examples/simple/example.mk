@@ -30,3 +30,4 @@ $(SIMPLE_DIR)/run.sh: $(TOP)/examples/simple/example.mk $(SIMPLE_DIR)/system.elf
 
 EXAMPLES += simple
 ALL_TARGETS += $(SIMPLE_DIR)/run.sh
+-include $(SIMPLE_DIR)/vmm.d

@@ -41,3 +41,4 @@ $(KTEST_DIR)/vm/guest_image.o: $(TOP)/tests/kernel/vm/guest_image.S $(KTEST_DIR)
 
 $(KTEST_DIR)/vm/vmm.elf: $(KTEST_DIR)/vm/vmm.o $(KTEST_DIR)/vm/guest_image.o $(RUNTIME_LIB) $(RUNTIME_CRT0)
 	$(call pd_link,$@,$(KTEST_DIR)/vm/vmm.o $(KTEST_DIR)/vm/guest_image.o)
+-include $(wildcard $(KTEST_DIR)/*/*.d)

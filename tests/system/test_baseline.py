@@ -26,7 +26,7 @@ def test_boots_to_login_and_sees_both_partitions(console):
     assert c.poweroff() == 0
 
 
-def test_written_file_survives_poweroff_and_restart(console, tmp_path):
+def test_written_file_survives_poweroff_and_restart(console):
     c = console("baseline")
     disk = c.disk
     c.login("baseline")

@@ -18,6 +18,8 @@ void *memset(void *dst, int value, size_t count);
 
 static uint64_t regs[TESSERA_USER_CONTEXT_WORDS];
 
+static void register_gic(struct vmm_guest *guest);
+
 /* seL4_UserContext index of general register n (0..30). */
 static unsigned context_index(unsigned n)
 {
@@ -137,6 +139,9 @@ bool vmm_start_guest(struct vmm_guest *guest)
     }
 
     vgic_init(&guest->vgic, inject, guest);
+    if (guest->boots == 0) {
+        register_gic(guest); /* next to whatever the VMM registered itself */
+    }
     if (guest->boots > 0) {
         /* A restart forgets interrupts in flight: let their sources signal again. */
         for (unsigned i = 0; i < guest->passthrough_count; i++) {
@@ -170,6 +175,75 @@ static unsigned read_regs(struct vmm_guest *guest, unsigned words)
     return words;
 }
 
+bool vmm_register_mmio(struct vmm_guest *guest, uint64_t base, uint64_t size, vmm_mmio_read_fn read,
+                       vmm_mmio_write_fn write, void *context)
+{
+    uint64_t end;
+    if (guest->mmio_count >= VMM_MAX_MMIO || size == 0 || __builtin_add_overflow(base, size, &end)) {
+        return false;
+    }
+    for (unsigned i = 0; i < guest->mmio_count; i++) {
+        const struct vmm_mmio_region *r = &guest->mmio[i];
+        if (base < r->base + r->size && r->base < end) {
+            return false;
+        }
+    }
+    guest->mmio[guest->mmio_count++] = (struct vmm_mmio_region){base, size, read, write, context};
+    return true;
+}
+
+static const struct vmm_mmio_region *find_mmio(const struct vmm_guest *guest, uint64_t address)
+{
+    for (unsigned i = 0; i < guest->mmio_count; i++) {
+        if (address >= guest->mmio[i].base && address - guest->mmio[i].base < guest->mmio[i].size) {
+            return &guest->mmio[i];
+        }
+    }
+    return NULL;
+}
+
+/* The GIC's register maps as MMIO handlers. */
+static uint64_t gicv2_dist_read(void *vgic, uint64_t offset, unsigned size)
+{
+    return vgic_dist_read(vgic, offset, size);
+}
+
+static void gicv2_dist_write(void *vgic, uint64_t offset, unsigned size, uint64_t value)
+{
+    vgic_dist_write(vgic, offset, size, (uint32_t)value);
+}
+
+static uint64_t gicv3_dist_read(void *vgic, uint64_t offset, unsigned size)
+{
+    return vgic_v3_dist_read(vgic, offset, size);
+}
+
+static void gicv3_dist_write(void *vgic, uint64_t offset, unsigned size, uint64_t value)
+{
+    vgic_v3_dist_write(vgic, offset, size, value);
+}
+
+static uint64_t gicv3_redist_read(void *vgic, uint64_t offset, unsigned size)
+{
+    return vgic_v3_redist_read(vgic, offset, size);
+}
+
+static void gicv3_redist_write(void *vgic, uint64_t offset, unsigned size, uint64_t value)
+{
+    vgic_v3_redist_write(vgic, offset, size, value);
+}
+
+static void register_gic(struct vmm_guest *guest)
+{
+    if (guest->gic_version == 3) {
+        vmm_register_mmio(guest, VMM_GICD_GPA, VGIC_V3_DIST_SIZE, gicv3_dist_read, gicv3_dist_write, &guest->vgic);
+        vmm_register_mmio(guest, VMM_GICR_GPA, VGIC_V3_REDIST_SIZE, gicv3_redist_read, gicv3_redist_write,
+                          &guest->vgic);
+    } else {
+        vmm_register_mmio(guest, VMM_GICD_GPA, VGIC_DIST_SIZE, gicv2_dist_read, gicv2_dist_write, &guest->vgic);
+    }
+}
+
 static bool handle_mmio(struct vmm_guest *guest, uint64_t esr, uint64_t address)
 {
     struct mmio_access access;
@@ -181,10 +255,8 @@ static bool handle_mmio(struct vmm_guest *guest, uint64_t esr, uint64_t address)
         stop_guest(guest, "unemulatable memory access");
         return false;
     }
-    bool v3 = guest->gic_version == 3;
-    bool dist = address >= VMM_GICD_GPA && address - VMM_GICD_GPA < (v3 ? VGIC_V3_DIST_SIZE : VGIC_DIST_SIZE);
-    bool redist = v3 && address >= VMM_GICR_GPA && address - VMM_GICR_GPA < VGIC_V3_REDIST_SIZE;
-    if (!dist && !redist) {
+    const struct vmm_mmio_region *region = find_mmio(guest, address);
+    if (region == NULL) {
         tessera_printf("VMM|%s: %s of %u bytes at 0x%lx (pc 0x%lx): no device there\n", guest->name,
                        access.write ? "write" : "read", access.size, address, pc);
         stop_guest(guest, "access to an address with no device");
@@ -192,21 +264,12 @@ static bool handle_mmio(struct vmm_guest *guest, uint64_t esr, uint64_t address)
     }
     unsigned reg_index = access.reg == 31 ? UCTX_X0 : context_index(access.reg);
     unsigned words = read_regs(guest, reg_index + 1 > UCTX_SPSR + 1 ? reg_index + 1 : UCTX_SPSR + 1);
-    uint64_t offset = address - (redist ? VMM_GICR_GPA : VMM_GICD_GPA);
+    uint64_t offset = address - region->base;
     if (access.write) {
-        uint64_t value = mmio_write_value(&access, access.reg == 31 ? 0 : regs[reg_index]);
-        if (!v3) {
-            vgic_dist_write(&guest->vgic, offset, access.size, (uint32_t)value);
-        } else if (dist) {
-            vgic_v3_dist_write(&guest->vgic, offset, access.size, value);
-        } else {
-            vgic_v3_redist_write(&guest->vgic, offset, access.size, value);
-        }
+        region->write(region->context, offset, access.size,
+                      mmio_write_value(&access, access.reg == 31 ? 0 : regs[reg_index]));
     } else if (access.reg != 31) {
-        uint64_t data = !v3    ? vgic_dist_read(&guest->vgic, offset, access.size)
-                        : dist ? vgic_v3_dist_read(&guest->vgic, offset, access.size)
-                               : vgic_v3_redist_read(&guest->vgic, offset, access.size);
-        regs[reg_index] = mmio_read_result(&access, data);
+        regs[reg_index] = mmio_read_result(&access, region->read(region->context, offset, access.size));
     }
     regs[UCTX_PC] += 4;
     tessera_tcb_write_registers(guest->vcpu, false, regs, words);

@@ -19,6 +19,20 @@ struct vmm_passthrough_irq {
     microkit_channel channel; /* the VMM's IRQ channel for the physical interrupt */
 };
 
+#define VMM_MAX_MMIO 8
+
+/* An emulated device region: guest accesses inside it call these (offset from the base). */
+typedef uint64_t (*vmm_mmio_read_fn)(void *context, uint64_t offset, unsigned size);
+typedef void (*vmm_mmio_write_fn)(void *context, uint64_t offset, unsigned size, uint64_t value);
+
+struct vmm_mmio_region {
+    uint64_t base;
+    uint64_t size;
+    vmm_mmio_read_fn read;
+    vmm_mmio_write_fn write;
+    void *context;
+};
+
 struct vmm_guest {
     const char *name;
     microkit_child vcpu;
@@ -43,6 +57,8 @@ struct vmm_guest {
     struct vgic vgic;
     unsigned gic_version;
     unsigned unknown_sysregs;
+    struct vmm_mmio_region mmio[VMM_MAX_MMIO];
+    unsigned mmio_count;
     bool running;
     bool powered_off; /* stopped by its own PSCI SYSTEM_OFF */
     unsigned boots;
@@ -52,5 +68,9 @@ struct vmm_guest {
 bool vmm_start_guest(struct vmm_guest *guest);
 /* The fault() entry point's work for faults of this guest's vCPU. */
 bool vmm_handle_fault(struct vmm_guest *guest, microkit_msginfo msginfo, microkit_msginfo *reply);
+/* Emulate [base, base + size) of guest-physical space with these handlers. False if the table
+ * is full or the region overlaps one already registered. The GIC registers itself at start. */
+bool vmm_register_mmio(struct vmm_guest *guest, uint64_t base, uint64_t size, vmm_mmio_read_fn read,
+                       vmm_mmio_write_fn write, void *context);
 /* A notification on one of the passthrough IRQ channels. True if it was one. */
 bool vmm_handle_irq(struct vmm_guest *guest, microkit_channel channel);
