@@ -3,12 +3,14 @@
  * release store after copying them out. That holds across cores, not only on one. */
 #include "queue.h"
 
-void serial_queue_init(struct serial_queue_handle *h, struct serial_queue *queue, char *data, uint32_t capacity)
+bool serial_queue_init(struct serial_queue_handle *h, struct serial_queue *queue, char *data, uint32_t capacity)
 {
+    bool power_of_two = capacity != 0 && (capacity & (capacity - 1)) == 0;
     h->queue = queue;
     h->data = data;
-    h->capacity = capacity;
+    h->capacity = power_of_two ? capacity : 0;
     h->corruptions = 0;
+    return power_of_two && queue != 0 && data != 0;
 }
 
 static uint32_t load_acquire(uint32_t *p)
@@ -63,4 +65,78 @@ uint32_t serial_dequeue_batch(struct serial_queue_handle *h, char *bytes, uint32
     }
     store_release(&h->queue->head, head + n);
     return n;
+}
+
+uint32_t serial_queue_read_span(struct serial_queue_handle *h, const char **bytes)
+{
+    uint32_t available = serial_queue_length(h);
+    uint32_t start = h->queue->head & (h->capacity - 1);
+    uint32_t to_end = h->capacity - start;
+    *bytes = h->data + start;
+    return available < to_end ? available : to_end;
+}
+
+/* n must not exceed what serial_queue_read_span returned: it is clamped, never trusted. */
+void serial_queue_consume(struct serial_queue_handle *h, uint32_t n)
+{
+    uint32_t available = serial_queue_length(h);
+    store_release(&h->queue->head, h->queue->head + (n < available ? n : available));
+}
+
+uint32_t serial_queue_write_span(struct serial_queue_handle *h, char **bytes)
+{
+    uint32_t room = serial_queue_free(h);
+    uint32_t start = h->queue->tail & (h->capacity - 1);
+    uint32_t to_end = h->capacity - start;
+    *bytes = h->data + start;
+    return room < to_end ? room : to_end;
+}
+
+void serial_queue_produce(struct serial_queue_handle *h, uint32_t n)
+{
+    uint32_t room = serial_queue_free(h);
+    store_release(&h->queue->tail, h->queue->tail + (n < room ? n : room));
+}
+
+bool serial_queue_peek(struct serial_queue_handle *h, uint32_t offset, char *byte)
+{
+    if (offset >= serial_queue_length(h)) {
+        return false;
+    }
+    *byte = h->data[(h->queue->head + offset) & (h->capacity - 1)];
+    return true;
+}
+
+/* The request is published before the caller looks at the queue again: a full barrier, so on
+ * several cores the peer either sees the request or the caller sees the peer's progress. */
+void serial_queue_request_data_signal(struct serial_queue_handle *h)
+{
+    __atomic_store_n(&h->queue->consumer_signalled, 0, __ATOMIC_SEQ_CST);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+bool serial_queue_take_data_signal(struct serial_queue_handle *h)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&h->queue->consumer_signalled, __ATOMIC_ACQUIRE) != 0) {
+        return false;
+    }
+    __atomic_store_n(&h->queue->consumer_signalled, 1, __ATOMIC_RELAXED);
+    return true;
+}
+
+void serial_queue_request_space_signal(struct serial_queue_handle *h)
+{
+    __atomic_store_n(&h->queue->producer_signalled, 0, __ATOMIC_SEQ_CST);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+bool serial_queue_take_space_signal(struct serial_queue_handle *h)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&h->queue->producer_signalled, __ATOMIC_ACQUIRE) != 0) {
+        return false;
+    }
+    __atomic_store_n(&h->queue->producer_signalled, 1, __ATOMIC_RELAXED);
+    return true;
 }

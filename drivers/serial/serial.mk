@@ -1,5 +1,6 @@
-# Serial framework (portable parts so far): the SPSC byte queue and the RX input switch.
-SERIAL_SRCS := $(TOP)/drivers/serial/queue.c $(TOP)/drivers/serial/virt_rx.c
+# Serial framework, portable parts: the SPSC byte queue, the RX input switch and router, the TX
+# multiplexer. The PDs built from them are in drivers/serial/components.mk.
+SERIAL_SRCS := $(TOP)/drivers/serial/queue.c $(TOP)/drivers/serial/virt_rx.c $(TOP)/drivers/serial/virt_tx.c
 SERIAL_OBJS := $(patsubst $(TOP)/%.c,$(B)/%.o,$(SERIAL_SRCS))
 SERIAL_LIB := $(B)/drivers/libserial.a
 
@@ -14,6 +15,10 @@ $(B)/host/tests/test_serial: $(TOP)/tests/unit/test_serial.c $(SERIAL_SRCS) $(wi
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) $(TOP)/tests/unit/test_serial.c $(SERIAL_SRCS) $(HOST_LDFLAGS) -lcmocka -o $@
 
+$(B)/host/tests/test_serial_virt: $(TOP)/tests/unit/test_serial_virt.c $(SERIAL_SRCS) $(wildcard $(TOP)/drivers/serial/*.h) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) $(TOP)/tests/unit/test_serial_virt.c $(SERIAL_SRCS) $(HOST_LDFLAGS) -lcmocka -o $@
+
 ALL_TARGETS += $(SERIAL_LIB)
-UNIT_TESTS += $(B)/host/tests/test_serial
+UNIT_TESTS += $(B)/host/tests/test_serial $(B)/host/tests/test_serial_virt
 -include $(SERIAL_OBJS:.o=.d)

@@ -116,3 +116,140 @@ void serial_rx_input(struct serial_rx_virt *v, char c, struct serial_rx_output *
         return;
     }
 }
+
+void serial_rx_router_init(struct serial_rx_router *r, char switch_char)
+{
+    serial_rx_init(&r->input, 0, switch_char);
+    r->client_count = 0;
+    r->have_notice = false;
+    r->waiting_for = 0;
+    r->notices_dropped = 0;
+}
+
+bool serial_rx_router_add_client(struct serial_rx_router *r, struct serial_queue *queue, char *data, uint32_t capacity)
+{
+    if (r->client_count >= SERIAL_RX_MAX_CLIENTS ||
+        !serial_queue_init(&r->clients[r->client_count], queue, data, capacity)) {
+        return false;
+    }
+    r->delivered[r->client_count] = 0;
+    r->client_count++;
+    r->input.client_count = r->client_count;
+    return true;
+}
+
+/* Text of a notice, built without a printf: "<prefix><number><suffix>". */
+static void notice(struct serial_rx_router *r, const char *prefix, unsigned number, const char *suffix,
+                   struct serial_rx_actions *actions)
+{
+    if (!r->have_notice) {
+        return;
+    }
+    char line[160];
+    unsigned n = 0;
+    for (const char *p = prefix; *p != '\0' && n < sizeof(line); p++) {
+        line[n++] = *p;
+    }
+    char digits[10];
+    unsigned d = 0;
+    do {
+        digits[d++] = (char)('0' + number % 10);
+        number /= 10;
+    } while (number != 0 && d < sizeof(digits));
+    while (d > 0 && n < sizeof(line)) {
+        line[n++] = digits[--d];
+    }
+    for (const char *p = suffix; *p != '\0' && n < sizeof(line); p++) {
+        line[n++] = *p;
+    }
+    if (serial_queue_free(&r->notice) < n) {
+        r->notices_dropped++; /* counted; the TX virtualiser is far behind */
+        return;
+    }
+    serial_enqueue_batch(&r->notice, line, n);
+    if (serial_queue_take_data_signal(&r->notice)) {
+        actions->notify_notice = true;
+    }
+}
+
+static void clear_actions(struct serial_rx_actions *actions)
+{
+    actions->notify_driver = false;
+    actions->notify_clients = 0;
+    actions->notify_notice = false;
+}
+
+void serial_rx_router_start(struct serial_rx_router *r, struct serial_rx_actions *actions)
+{
+    clear_actions(actions);
+    char hint[] = "\r\nserial: input goes to client 1; type ?N to switch to client N (1-";
+    char tail[] = "), ?? for a literal ?\r\n";
+    for (unsigned i = 0; hint[i] != '\0'; i++) {
+        hint[i] = hint[i] == '?' ? r->input.switch_char : hint[i];
+    }
+    for (unsigned i = 0; tail[i] != '\0'; i++) {
+        tail[i] = tail[i] == '?' ? r->input.switch_char : tail[i];
+    }
+    notice(r, hint, r->client_count, tail, actions);
+}
+
+/* Route one character if its output fits; false if it must wait for its client. */
+static bool route_one(struct serial_rx_router *r, char c, struct serial_rx_actions *actions, bool *delivered)
+{
+    struct serial_rx_virt next = r->input;
+    struct serial_rx_output out;
+    serial_rx_input(&next, c, &out);
+    unsigned index = out.client - 1;
+    if (out.count > 0) {
+        struct serial_queue_handle *q = &r->clients[index];
+        if (serial_queue_free(q) < out.count) {
+            /* Ask the client's VMM for a signal when it frees space, then look once more. */
+            serial_queue_request_space_signal(q);
+            if (serial_queue_free(q) < out.count) {
+                if (r->waiting_for != out.client) {
+                    r->waiting_for = out.client;
+                    notice(r, "\r\nserial: client ", out.client, " is not taking input; typing waits for it\r\n",
+                           actions);
+                }
+                return false;
+            }
+        }
+        serial_enqueue_batch(q, out.bytes, out.count);
+        r->delivered[index] += out.count;
+        delivered[index] = true;
+    }
+    r->input = next;
+    r->waiting_for = 0;
+    if (out.switched) {
+        notice(r, "\r\nserial: input goes to client ", out.client, "\r\n", actions);
+    }
+    return true;
+}
+
+void serial_rx_route(struct serial_rx_router *r, struct serial_rx_actions *actions)
+{
+    clear_actions(actions);
+    bool delivered[SERIAL_RX_MAX_CLIENTS] = {false};
+    bool consumed = false;
+    for (;;) {
+        char c;
+        if (!serial_queue_peek(&r->driver, 0, &c)) {
+            serial_queue_request_data_signal(&r->driver);
+            if (serial_queue_length(&r->driver) == 0) {
+                break;
+            }
+            continue;
+        }
+        if (r->client_count == 0 || !route_one(r, c, actions, delivered)) {
+            break;
+        }
+        serial_queue_consume(&r->driver, 1);
+        consumed = true;
+    }
+    for (unsigned i = 0; i < r->client_count; i++) {
+        if (delivered[i] && serial_queue_take_data_signal(&r->clients[i])) {
+            actions->notify_clients |= 1u << i;
+        }
+    }
+    actions->notify_driver = consumed && serial_queue_take_space_signal(&r->driver);
+}

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
+#include "queue.h"
 
 #define SERIAL_RX_MAX_OUTPUT 8
 
@@ -38,3 +40,38 @@ void serial_rx_init(struct serial_rx_virt *v, unsigned client_count, char switch
 /* Feed one typed character. The output can hold bytes for the client that was current before a
  * switch (held-back characters passed through) — see `client`. */
 void serial_rx_input(struct serial_rx_virt *v, char c, struct serial_rx_output *out);
+
+/*
+ * The RX virtualiser's router: typed input from the UART driver's queue, through the switch, into
+ * the selected client's queue. A character leaves the driver's queue only once everything it
+ * produces fits in its client's queue: a full client holds input back (the driver then holds it
+ * in the UART, and the UART holds back the sender), nothing is dropped or sent elsewhere.
+ * Each switch, and the first wait on a full client, is announced on `notice` (one line).
+ */
+#define SERIAL_RX_MAX_CLIENTS 8
+
+struct serial_rx_router {
+    struct serial_rx_virt input;
+    struct serial_queue_handle driver; /* from the UART driver, we consume */
+    struct serial_queue_handle clients[SERIAL_RX_MAX_CLIENTS];
+    unsigned client_count;
+    struct serial_queue_handle notice; /* to the TX virtualiser; capacity 0: no notices */
+    bool have_notice;
+    unsigned waiting_for; /* 1-based client whose full queue holds input back, or 0 */
+    uint64_t delivered[SERIAL_RX_MAX_CLIENTS];
+    unsigned notices_dropped; /* the notice queue was full */
+};
+
+struct serial_rx_actions {
+    bool notify_driver;      /* space freed in the driver's queue and it asked to hear of it */
+    uint32_t notify_clients; /* bit i: client i + 1 got input and asked to hear of it */
+    bool notify_notice;      /* a notice was written and the TX virtualiser asked to hear of it */
+};
+
+/* The caller then sets up `driver` (and `notice`, setting have_notice) with serial_queue_init. */
+void serial_rx_router_init(struct serial_rx_router *r, char switch_char);
+/* False if the table is full or the queue unusable. Clients are numbered 1, 2, ... in order. */
+bool serial_rx_router_add_client(struct serial_rx_router *r, struct serial_queue *queue, char *data, uint32_t capacity);
+/* Print the start-up line that says how to switch (after every client is added). */
+void serial_rx_router_start(struct serial_rx_router *r, struct serial_rx_actions *actions);
+void serial_rx_route(struct serial_rx_router *r, struct serial_rx_actions *actions);

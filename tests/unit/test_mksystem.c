@@ -155,8 +155,11 @@ static void valid_file_gives_expected_layout(void **state)
     img.size = fread(img.data, 1, 4 << 20, f);
     fclose(f);
 
-    const struct sysimage *si = (const struct sysimage *)at_paddr(&img, BOARD_SYSIMAGE_BASE, sizeof(struct sysimage));
-    assert_non_null(si);
+    /* A copy: the image's bytes sit at whatever alignment the ELF file gives them. */
+    const unsigned char *raw = at_paddr(&img, BOARD_SYSIMAGE_BASE, sizeof(struct sysimage));
+    assert_non_null(raw);
+    struct sysimage *si = malloc(sizeof(*si));
+    memcpy(si, raw, sizeof(*si));
     assert_int_equal(si->magic, SYSIMAGE_MAGIC);
     assert_int_equal(si->pd_count, 3);
     assert_int_equal(si->vm_count, 1);
@@ -213,7 +216,7 @@ static void valid_file_gives_expected_layout(void **state)
     assert_int_not_equal(server->ipc_buffer_paddr, client->ipc_buffer_paddr);
 
     /* patched symbols, read back through the image: vaddr/paddr setvars and microkit_* masks */
-    uint64_t vaddr_symbol = 0, paddr_symbol = 0, irqs_symbol = 0, pps_symbol = 0;
+    uint64_t vaddr_symbol = 0, paddr_symbol = 0, irqs_symbol = 0, pps_symbol = 0, size_symbol = 0, table_symbol = 0;
     FILE *nm = popen("aarch64-linux-gnu-nm " FIXTURE_DIR "/pd.elf", "r");
     assert_non_null(nm);
     char line[256];
@@ -229,6 +232,10 @@ static void valid_file_gives_expected_layout(void **state)
                 irqs_symbol = addr;
             } else if (strcmp(sym, "microkit_pps") == 0) {
                 pps_symbol = addr;
+            } else if (strcmp(sym, "region_size") == 0) {
+                size_symbol = addr;
+            } else if (strcmp(sym, "region_table") == 0) {
+                table_symbol = addr;
             }
         }
     }
@@ -237,6 +244,11 @@ static void valid_file_gives_expected_layout(void **state)
     assert_int_equal(read_pd_u64(&img, si, 0, paddr_symbol), 0x40000000);
     assert_int_equal(read_pd_u64(&img, si, 0, irqs_symbol), 1ULL << 5);
     assert_int_equal(read_pd_u64(&img, si, 1, pps_symbol), 1ULL << 2);
+    /* setvar_size, and array elements named name[index] */
+    assert_int_equal(read_pd_u64(&img, si, 0, size_symbol), 0x200000);
+    assert_int_equal(read_pd_u64(&img, si, 0, table_symbol), 1);
+    assert_int_equal(read_pd_u64(&img, si, 0, table_symbol + 8), 0x3000);
+    assert_int_equal(read_pd_u64(&img, si, 0, table_symbol + 16), 0x31000000);
     /* the client's copy was not given the server's setvar */
     assert_int_equal(read_pd_u64(&img, si, 1, vaddr_symbol), 1);
 
@@ -252,6 +264,7 @@ static void valid_file_gives_expected_layout(void **state)
     assert_non_null(strstr(report, "pinned                   paddr 0x0040000000"));
     assert_non_null(strstr(report, "client id 2 (pp) <-> server id 9"));
     free(img.data);
+    free(si);
 }
 
 int main(void)

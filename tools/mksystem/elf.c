@@ -167,15 +167,23 @@ bool elf_symbol(const struct elf_file *elf, const char *name, uint64_t *addr, ui
 
 bool elf_patch_symbol(struct elf_file *elf, const char *name, const void *bytes, size_t len, char *why, size_t why_size)
 {
+    return elf_patch_symbol_at(elf, name, 0, bytes, len, why, why_size);
+}
+
+bool elf_patch_symbol_at(struct elf_file *elf, const char *name, uint64_t offset, const void *bytes, size_t len,
+                         char *why, size_t why_size)
+{
     uint64_t addr, size;
     if (!elf_symbol(elf, name, &addr, &size)) {
         snprintf(why, why_size, "symbol '%s' is not in the program", name);
         return false;
     }
-    if (size != 0 && size < len) {
-        snprintf(why, why_size, "symbol '%s' has %llu bytes, %zu needed", name, (unsigned long long)size, len);
+    if ((size != 0 || offset != 0) && (offset > size || size - offset < len)) {
+        snprintf(why, why_size, "symbol '%s' has %llu bytes, %llu needed", name, (unsigned long long)size,
+                 (unsigned long long)(offset + len));
         return false;
     }
+    addr += offset;
     for (unsigned i = 0; i < elf->segment_count; i++) {
         struct elf_segment *s = &elf->segments[i];
         if (addr >= s->vaddr && addr - s->vaddr < s->mem_size) {

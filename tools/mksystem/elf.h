@@ -32,4 +32,7 @@ bool elf_symbol(const struct elf_file *elf, const char *name, uint64_t *addr, ui
 /* Overwrite `len` bytes at a symbol; false (and why) if absent, too small or not file-backed. */
 bool elf_patch_symbol(struct elf_file *elf, const char *name, const void *bytes, size_t len, char *why,
                       size_t why_size);
+/* The same at `offset` bytes into the symbol (an element of an array), checked against its size. */
+bool elf_patch_symbol_at(struct elf_file *elf, const char *name, uint64_t offset, const void *bytes, size_t len,
+                         char *why, size_t why_size);
 void elf_free(struct elf_file *elf);

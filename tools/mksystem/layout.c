@@ -157,9 +157,18 @@ static bool add_zero(struct sysimage *image, uint64_t paddr, uint64_t size)
 static bool patch_u64(struct pd *pd, const char *symbol, uint64_t value, int line, bool must_exist)
 {
     char why[256];
-    if (!elf_patch_symbol(&pd->elf, symbol, &value, sizeof(value), why, sizeof(why))) {
+    /* "name[index]": the index-th u64 of an array (the model checked the syntax). */
+    char name[256];
+    uint64_t index = 0;
+    snprintf(name, sizeof(name), "%s", symbol);
+    char *bracket = strchr(name, '[');
+    if (bracket != NULL) {
+        *bracket = '\0';
+        index = strtoull(bracket + 1, NULL, 10);
+    }
+    if (!elf_patch_symbol_at(&pd->elf, name, index * sizeof(value), &value, sizeof(value), why, sizeof(why))) {
         uint64_t addr, size;
-        if (!must_exist && !elf_symbol(&pd->elf, symbol, &addr, &size)) {
+        if (!must_exist && !elf_symbol(&pd->elf, name, &addr, &size)) {
             return true;
         }
         diag_error(line, "program of '%s': %s", pd->name, why);
@@ -202,6 +211,11 @@ static bool patch_pd_symbols(struct system *sys, unsigned index, const struct sy
     for (unsigned m = 0; m < pd->map_count; m++) {
         if (pd->maps[m].setvar_vaddr != NULL) {
             ok = patch_u64(pd, pd->maps[m].setvar_vaddr, pd->maps[m].vaddr, pd->maps[m].line, true) && ok;
+        }
+        if (pd->maps[m].setvar_size != NULL) {
+            ok =
+                patch_u64(pd, pd->maps[m].setvar_size, sys->regions[pd->maps[m].region].size, pd->maps[m].line, true) &&
+                ok;
         }
     }
     for (unsigned s = 0; s < pd->setvar_count; s++) {

@@ -230,9 +230,34 @@ static bool parse_perms(const struct xml_node *node, const char *text, unsigned 
     return false;
 }
 
+/* A symbol to patch: a C identifier, optionally with an array index ("client_queue[2]"). */
+static bool symbol_reference_valid(const struct xml_node *node, const char *attribute, const char *text)
+{
+    size_t i = 0;
+    while (text[i] == '_' || (text[i] >= 'a' && text[i] <= 'z') || (text[i] >= 'A' && text[i] <= 'Z') ||
+           (i > 0 && text[i] >= '0' && text[i] <= '9')) {
+        i++;
+    }
+    bool valid = i > 0 && text[i] == '\0';
+    if (i > 0 && text[i] == '[') {
+        size_t digits = 0;
+        i++;
+        while (text[i] >= '0' && text[i] <= '9' && digits < 4) {
+            i++;
+            digits++;
+        }
+        valid = digits > 0 && text[i] == ']' && text[i + 1] == '\0';
+    }
+    if (!valid) {
+        diag_error(node->line, "<map> %s=\"%s\" is not a symbol name or name[index] (index up to 9999)", attribute,
+                   text);
+    }
+    return valid;
+}
+
 static bool parse_map(const struct xml_node *node, struct system *sys, bool in_vm, struct map **maps, unsigned *count)
 {
-    static const char *const pd_allowed[] = {"mr", "vaddr", "perms", "cached", "setvar_vaddr", NULL};
+    static const char *const pd_allowed[] = {"mr", "vaddr", "perms", "cached", "setvar_vaddr", "setvar_size", NULL};
     static const char *const vm_allowed[] = {"mr", "vaddr", "perms", "cached", NULL};
     bool ok = check_attributes(node, in_vm ? vm_allowed : pd_allowed);
     const char *mr = required(node, "mr");
@@ -264,10 +289,21 @@ static bool parse_map(const struct xml_node *node, struct system *sys, bool in_v
                    (unsigned long long)vaddr);
         return false;
     }
+    const char *setvar = xml_attr(node, "setvar_vaddr");
+    const char *setvar_size = xml_attr(node, "setvar_size");
+    if ((setvar != NULL && !symbol_reference_valid(node, "setvar_vaddr", setvar)) ||
+        (setvar_size != NULL && !symbol_reference_valid(node, "setvar_size", setvar_size))) {
+        return false;
+    }
     *maps = grow(*maps, *count, sizeof(**maps));
     struct map *m = &(*maps)[(*count)++];
-    const char *setvar = xml_attr(node, "setvar_vaddr");
-    *m = (struct map){node->line, (unsigned)region, vaddr, perms, cached, setvar ? dup_string(setvar) : NULL};
+    *m = (struct map){node->line,
+                      (unsigned)region,
+                      vaddr,
+                      perms,
+                      cached,
+                      setvar ? dup_string(setvar) : NULL,
+                      setvar_size ? dup_string(setvar_size) : NULL};
     return true;
 }
 
@@ -674,6 +710,7 @@ void model_free(struct system *sys)
         struct pd *pd = &sys->pds[p];
         for (unsigned m = 0; m < pd->map_count; m++) {
             free(pd->maps[m].setvar_vaddr);
+            free(pd->maps[m].setvar_size);
         }
         for (unsigned s = 0; s < pd->setvar_count; s++) {
             free(pd->setvars[s].symbol);

@@ -30,6 +30,7 @@ struct map {
     unsigned perms;
     bool cached;
     char *setvar_vaddr; /* symbol to receive vaddr, or NULL */
+    char *setvar_size;  /* symbol to receive the region's size, or NULL */
 };
 
 struct irq {

@@ -1,0 +1,389 @@
+/* The serial virtualisers over real queues in host memory: signalling, the TX multiplexer's
+ * colours and cut points, the RX router's switching and back-pressure. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include "../../drivers/serial/queue.h"
+#include "../../drivers/serial/virt_rx.h"
+#include "../../drivers/serial/virt_tx.h"
+
+#define GREEN "\033[32m"
+#define RED   "\033[31m"
+#define RESET "\033[0m"
+
+struct ring {
+    struct serial_queue header;
+    char data[4096];
+    struct serial_queue_handle peer; /* the other side's handle */
+};
+
+static void ring_init(struct ring *r, uint32_t capacity)
+{
+    memset(r, 0, sizeof(*r));
+    assert_true(serial_queue_init(&r->peer, &r->header, r->data, capacity));
+}
+
+static void ring_put(struct ring *r, const char *text)
+{
+    uint32_t n = (uint32_t)strlen(text);
+    assert_int_equal(serial_enqueue_batch(&r->peer, text, n), n);
+}
+
+/* Everything waiting in the ring, as a string. */
+static char *ring_take(struct ring *r)
+{
+    static char out[8192];
+    uint32_t n = serial_dequeue_batch(&r->peer, out, sizeof(out) - 1);
+    out[n] = '\0';
+    return out;
+}
+
+/* ---- queue signalling and spans ---- */
+
+static void queue_rejects_bad_capacity(void **state)
+{
+    (void)state;
+    struct ring r;
+    struct serial_queue_handle h;
+    memset(&r, 0, sizeof(r));
+    assert_false(serial_queue_init(&h, &r.header, r.data, 0));
+    assert_false(serial_queue_init(&h, &r.header, r.data, 3000));
+    assert_int_equal(serial_enqueue_batch(&h, "x", 1), 0); /* unusable, never out of bounds */
+    assert_int_equal(serial_queue_length(&h), 0);
+}
+
+static void queue_signals_only_when_requested(void **state)
+{
+    (void)state;
+    struct ring r;
+    struct serial_queue_handle producer;
+    ring_init(&r, 16);
+    producer = r.peer;
+    struct serial_queue_handle consumer = r.peer;
+    /* Fresh shared memory: both sides want to hear (zeroed flags). */
+    assert_true(serial_queue_take_data_signal(&producer));
+    assert_false(serial_queue_take_data_signal(&producer)); /* taken: one notification per request */
+    serial_queue_request_data_signal(&consumer);
+    assert_true(serial_queue_take_data_signal(&producer));
+    assert_true(serial_queue_take_space_signal(&consumer));
+    assert_false(serial_queue_take_space_signal(&consumer));
+    serial_queue_request_space_signal(&producer);
+    assert_true(serial_queue_take_space_signal(&consumer));
+}
+
+static void queue_spans_stop_at_the_wrap(void **state)
+{
+    (void)state;
+    struct ring r;
+    ring_init(&r, 16);
+    r.header.head = r.header.tail = 12;
+    char *w;
+    assert_int_equal(serial_queue_write_span(&r.peer, &w), 4);
+    memcpy(w, "abcd", 4);
+    serial_queue_produce(&r.peer, 4);
+    assert_int_equal(serial_queue_write_span(&r.peer, &w), 12);
+    memcpy(w, "efgh", 4);
+    serial_queue_produce(&r.peer, 4);
+    const char *b;
+    assert_int_equal(serial_queue_read_span(&r.peer, &b), 4);
+    assert_memory_equal(b, "abcd", 4);
+    serial_queue_consume(&r.peer, 100); /* more than there is: clamped */
+    assert_int_equal(serial_queue_length(&r.peer), 0);
+    char c;
+    assert_false(serial_queue_peek(&r.peer, 0, &c));
+}
+
+/* ---- TX multiplexer ---- */
+
+static struct ring driver, out1, out2, notices;
+static struct serial_tx_virt tx;
+
+static int tx_setup(void **state)
+{
+    (void)state;
+    ring_init(&driver, 4096);
+    ring_init(&out1, 1024);
+    ring_init(&out2, 1024);
+    ring_init(&notices, 256);
+    serial_tx_init(&tx);
+    assert_true(serial_queue_init(&tx.driver, &driver.header, driver.data, 4096));
+    assert_int_equal(serial_tx_add_client(&tx, &out1.header, out1.data, 1024, "32"), 0);
+    assert_int_equal(serial_tx_add_client(&tx, &out2.header, out2.data, 1024, "31"), 1);
+    assert_int_equal(serial_tx_add_client(&tx, &notices.header, notices.data, 256, NULL), 2);
+    return 0;
+}
+
+static void tx_colours_each_piece_and_resets(void **state)
+{
+    (void)state;
+    struct serial_tx_actions a;
+    ring_put(&out1, "login: ");
+    ring_put(&out2, "hello\r\n");
+    serial_tx_process(&tx, &a);
+    assert_true(a.notify_driver); /* the driver's flag starts as "wants a signal" */
+    assert_string_equal(ring_take(&driver), GREEN "login: " RESET RED "hello\r\n" RESET);
+    ring_put(&notices, "serial: note\r\n");
+    serial_tx_process(&tx, &a);
+    assert_false(a.notify_driver);                               /* the driver did not ask again */
+    assert_string_equal(ring_take(&driver), "serial: note\r\n"); /* no colour, no reset */
+}
+
+static void tx_rejects_bad_colours(void **state)
+{
+    (void)state;
+    struct ring r;
+    ring_init(&r, 64);
+    assert_int_equal(serial_tx_add_client(&tx, &r.header, r.data, 64, "3\033[1m"), -1);
+    assert_int_equal(serial_tx_add_client(&tx, &r.header, r.data, 64, "1;2;3;4;5;6;7;8;9"), -1);
+    assert_int_equal(serial_tx_add_client(&tx, &r.header, r.data, 63, "33"), -1);
+}
+
+static void tx_never_cuts_inside_an_escape_or_character(void **state)
+{
+    (void)state;
+    struct serial_tx_actions a;
+    ring_put(&out1, "ab\033[1;3"); /* the sequence is not complete yet */
+    serial_tx_process(&tx, &a);
+    assert_string_equal(ring_take(&driver), GREEN "ab" RESET);
+    ring_put(&out2, "x\xc3"); /* half of a two-byte UTF-8 character */
+    serial_tx_process(&tx, &a);
+    assert_string_equal(ring_take(&driver), RED "x" RESET);
+    ring_put(&out1, "1mbold\033]0;title\007");
+    ring_put(&out2, "\xa9!");
+    serial_tx_process(&tx, &a);
+    assert_string_equal(ring_take(&driver), GREEN "\033[1;31mbold\033]0;title\007" RESET RED "\xc3\xa9!" RESET);
+}
+
+static void tx_gives_up_on_endless_sequences(void **state)
+{
+    (void)state;
+    struct serial_tx_actions a;
+    char junk[200] = "\033[";
+    memset(junk + 2, '1', sizeof(junk) - 3);
+    ring_put(&out1, junk);
+    serial_tx_process(&tx, &a);
+    /* Past SERIAL_TX_MAX_SEQUENCE bytes it is plain text: all of it goes, in one piece. */
+    char *got = ring_take(&driver);
+    assert_int_equal(strlen(got), 5 + 199 + 4);
+    assert_memory_equal(got + 5, junk, 199);
+}
+
+static void tx_waits_for_driver_space_and_loses_nothing(void **state)
+{
+    (void)state;
+    struct serial_tx_actions a;
+    /* Fill the driver ring to 20 bytes short of full. */
+    static char filler[4096 - 20];
+    memset(filler, '.', sizeof(filler));
+    assert_int_equal(serial_enqueue_batch(&driver.peer, filler, sizeof(filler)), sizeof(filler));
+    ring_put(&out1, "first line\nsecond line\n"); /* 23 bytes: only the first line fits */
+    serial_tx_process(&tx, &a);
+    assert_int_equal(serial_queue_length(&driver.peer), 4096 - 20 + 5 + 11 + 4);
+    assert_int_equal(driver.header.producer_signalled, 0); /* asked the driver for a signal */
+    assert_int_equal(serial_queue_length(&out1.peer), 12);
+    char drop[4096];
+    serial_dequeue_batch(&driver.peer, drop, 4096 - 20);
+    assert_string_equal(ring_take(&driver), GREEN "first line\n" RESET);
+    serial_tx_process(&tx, &a); /* the driver's signal */
+    assert_string_equal(ring_take(&driver), GREEN "second line\n" RESET);
+}
+
+static void tx_tells_a_blocked_client_when_space_frees(void **state)
+{
+    (void)state;
+    struct serial_tx_actions a;
+    out2.header.producer_signalled = 1;
+    ring_put(&out2, "data");
+    serial_tx_process(&tx, &a);
+    assert_int_equal(a.notify_clients, 0); /* client 2 never asked */
+    ring_take(&driver);
+    serial_queue_request_space_signal(&out2.peer); /* client 2's VMM found its queue full */
+    ring_put(&out2, "more");
+    serial_tx_process(&tx, &a);
+    assert_int_equal(a.notify_clients, 1u << 1);
+}
+
+static void tx_interleaves_two_busy_clients_in_order(void **state)
+{
+    (void)state;
+    /* Two clients write numbered lines faster than the driver drains; every line of each
+     * arrives once, in order, and each piece is wrapped in its own colour. */
+    char got1[65536] = "", got2[65536] = "";
+    size_t len1 = 0, len2 = 0;
+    unsigned next1 = 0, next2 = 0;
+    char line[32];
+    for (unsigned round = 0; round < 4000; round++) {
+        struct serial_tx_actions a;
+        for (int k = 0; k < 3 && next1 < 2000; k++) {
+            snprintf(line, sizeof(line), "one %u\r\n", next1);
+            if (serial_queue_free(&out1.peer) < strlen(line)) {
+                break;
+            }
+            ring_put(&out1, line);
+            next1++;
+        }
+        if (next2 < 2000) {
+            snprintf(line, sizeof(line), "two %u\r\n", next2);
+            if (serial_queue_free(&out2.peer) >= strlen(line)) {
+                ring_put(&out2, line);
+                next2++;
+            }
+        }
+        serial_tx_process(&tx, &a);
+        /* Drain the driver slowly: 40 bytes a round, and parse pieces by colour. */
+        static char stream[1 << 20];
+        static size_t stream_len;
+        stream_len += serial_dequeue_batch(&driver.peer, stream + stream_len, 40);
+        stream[stream_len] = '\0';
+        char *p = stream;
+        for (;;) {
+            char *end = strstr(p + 1, RESET);
+            if (end == NULL || (strncmp(p, GREEN, 5) != 0 && strncmp(p, RED, 5) != 0)) {
+                break;
+            }
+            bool green = strncmp(p, GREEN, 5) == 0;
+            size_t n = (size_t)(end - (p + 5));
+            memcpy(green ? got1 + len1 : got2 + len2, p + 5, n);
+            if (green) {
+                len1 += n;
+            } else {
+                len2 += n;
+            }
+            p = end + 4;
+        }
+        memmove(stream, p, stream_len - (size_t)(p - stream));
+        stream_len -= (size_t)(p - stream);
+    }
+    got1[len1] = got2[len2] = '\0';
+    assert_int_equal(next1, 2000);
+    assert_int_equal(next2, 2000);
+    char *p1 = got1, *p2 = got2;
+    for (unsigned i = 0; i < 2000; i++) {
+        snprintf(line, sizeof(line), "one %u\r\n", i);
+        assert_memory_equal(p1, line, strlen(line));
+        p1 += strlen(line);
+        snprintf(line, sizeof(line), "two %u\r\n", i);
+        assert_memory_equal(p2, line, strlen(line));
+        p2 += strlen(line);
+    }
+    assert_int_equal(*p1, '\0');
+    assert_int_equal(*p2, '\0');
+}
+
+/* ---- RX router ---- */
+
+static struct ring typed, in1, in2, rx_notices;
+static struct serial_rx_router rx;
+
+static int rx_setup(void **state)
+{
+    (void)state;
+    ring_init(&typed, 256);
+    ring_init(&in1, 16);
+    ring_init(&in2, 16);
+    ring_init(&rx_notices, 1024);
+    serial_rx_router_init(&rx, '@');
+    assert_true(serial_queue_init(&rx.driver, &typed.header, typed.data, 256));
+    rx.have_notice = serial_queue_init(&rx.notice, &rx_notices.header, rx_notices.data, 1024);
+    assert_true(serial_rx_router_add_client(&rx, &in1.header, in1.data, 16));
+    assert_true(serial_rx_router_add_client(&rx, &in2.header, in2.data, 16));
+    return 0;
+}
+
+static void rx_hint_at_start(void **state)
+{
+    (void)state;
+    struct serial_rx_actions a;
+    serial_rx_router_start(&rx, &a);
+    assert_true(a.notify_notice);
+    assert_string_equal(
+        ring_take(&rx_notices),
+        "\r\nserial: input goes to client 1; type @N to switch to client N (1-2), @@ for a literal @\r\n");
+}
+
+static void rx_burst_with_switches(void **state)
+{
+    (void)state;
+    struct serial_rx_actions a;
+    ring_put(&typed, "ab@2cd@1e@@f");
+    serial_rx_route(&rx, &a);
+    assert_string_equal(ring_take(&in1), "abe@f");
+    assert_string_equal(ring_take(&in2), "cd");
+    assert_int_equal(a.notify_clients, 3); /* both VMMs start wanting a signal */
+    assert_true(a.notify_driver);
+    assert_string_equal(ring_take(&rx_notices),
+                        "\r\nserial: input goes to client 2\r\n\r\nserial: input goes to client 1\r\n");
+}
+
+static void rx_full_client_holds_input_back(void **state)
+{
+    (void)state;
+    struct serial_rx_actions a;
+    ring_put(&typed, "0123456789abcdefXYZ@2ok"); /* client 1's queue holds 16 */
+    serial_rx_route(&rx, &a);
+    assert_string_equal(ring_take(&in1), "0123456789abcdef");
+    assert_int_equal(serial_queue_length(&typed.peer), 7); /* "XYZ@2ok" still waits, in order */
+    assert_int_equal(in1.header.producer_signalled, 0);    /* asked client 1 to signal when it reads */
+    assert_non_null(strstr(ring_take(&rx_notices), "client 1 is not taking input"));
+    serial_rx_route(&rx, &a); /* client 1 read its input and signalled */
+    assert_string_equal(ring_take(&in1), "XYZ");
+    assert_string_equal(ring_take(&in2), "ok");
+    assert_int_equal(serial_queue_length(&typed.peer), 0);
+}
+
+static void rx_switch_target_full_holds_back(void **state)
+{
+    (void)state;
+    struct serial_rx_actions a;
+    static const char fill[] = "................";
+    assert_int_equal(serial_enqueue_batch(&in2.peer, fill, 16), 16); /* client 2's queue is full */
+    ring_put(&typed, "@2x");
+    serial_rx_route(&rx, &a);
+    /* The switch happened; 'x' waits for client 2, it does not go to client 1. */
+    assert_string_equal(ring_take(&in1), "");
+    assert_int_equal(serial_queue_length(&typed.peer), 1);
+    ring_take(&in2);
+    serial_rx_route(&rx, &a);
+    assert_string_equal(ring_take(&in2), "x");
+}
+
+static void rx_driver_told_when_space_frees(void **state)
+{
+    (void)state;
+    struct serial_rx_actions a;
+    typed.header.producer_signalled = 1; /* the driver has not asked */
+    ring_put(&typed, "a");
+    serial_rx_route(&rx, &a);
+    assert_false(a.notify_driver);
+    serial_queue_request_space_signal(&typed.peer); /* the driver found the queue full */
+    ring_put(&typed, "b");
+    serial_rx_route(&rx, &a);
+    assert_true(a.notify_driver);
+    assert_int_equal(typed.header.consumer_signalled, 0); /* and we wait for more input */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(queue_rejects_bad_capacity),
+        cmocka_unit_test(queue_signals_only_when_requested),
+        cmocka_unit_test(queue_spans_stop_at_the_wrap),
+        cmocka_unit_test_setup(tx_colours_each_piece_and_resets, tx_setup),
+        cmocka_unit_test_setup(tx_rejects_bad_colours, tx_setup),
+        cmocka_unit_test_setup(tx_never_cuts_inside_an_escape_or_character, tx_setup),
+        cmocka_unit_test_setup(tx_gives_up_on_endless_sequences, tx_setup),
+        cmocka_unit_test_setup(tx_waits_for_driver_space_and_loses_nothing, tx_setup),
+        cmocka_unit_test_setup(tx_tells_a_blocked_client_when_space_frees, tx_setup),
+        cmocka_unit_test_setup(tx_interleaves_two_busy_clients_in_order, tx_setup),
+        cmocka_unit_test_setup(rx_hint_at_start, rx_setup),
+        cmocka_unit_test_setup(rx_burst_with_switches, rx_setup),
+        cmocka_unit_test_setup(rx_full_client_holds_input_back, rx_setup),
+        cmocka_unit_test_setup(rx_switch_target_full_holds_back, rx_setup),
+        cmocka_unit_test_setup(rx_driver_told_when_space_frees, rx_setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
