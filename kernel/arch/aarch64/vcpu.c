@@ -127,17 +127,22 @@ static void enter_native_mode(void)
 
 static void enter_vcpu_mode(struct vcpu *v)
 {
-    if (loaded != v) {
+    bool other_vcpu = loaded != v;
+    if (other_vcpu) {
         if (loaded != NULL) {
             save_el1(loaded);
         }
         restore_el1(v);
         loaded = v;
     }
-    if (native_mode) {
+    /* The three shared registers hold native values, or (straight from another vCPU) that
+     * vCPU's: either way they must become this vCPU's own. */
+    if (native_mode || other_vcpu) {
         write_sysreg(sctlr_el1, v->regs[VCPU_SCTLR]);
         write_sysreg(cpacr_el1, v->regs[VCPU_CPACR]);
         write_sysreg(cntkctl_el1, v->regs[VCPU_CNTKCTL_EL1]);
+    }
+    if (native_mode) {
         write_sysreg(hcr_el2, HCR_VCPU);
         gic_unmask(INTID_MAINTENANCE);
         native_mode = false;
