@@ -30,12 +30,35 @@ def build_path(*parts):
     return os.path.join(BUILD, *parts)
 
 
+# The TX virtualiser's colour codes (SGR): the shared console wraps every piece of guest output in
+# one and a reset.
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class ColourBlindSpawn(pexpect.spawn):
+    """A pexpect child whose expect() never sees SGR colour codes (the log keeps them): patterns
+    match a guest's text even where a colour change falls inside it. A code cut in two by a read
+    waits for its other half."""
+
+    held = ""
+
+    def read_nonblocking(self, size=1, timeout=-1):
+        text = self.held + super().read_nonblocking(size, timeout)
+        cut = text.rfind("\x1b")
+        if cut >= 0 and not re.match(r"\x1b\[[0-9;]*[A-Za-z]", text[cut:]) and len(text) - cut < 16:
+            self.held, text = text[cut:], text[:cut]
+        else:
+            self.held = ""
+        return SGR.sub("", text)
+
+
 class Console:
     """One run of an example's run.sh, its console on a pseudo-terminal."""
 
-    def __init__(self, example, tmp_path, disk=None, extra_args=(), timeout=BOOT_TIMEOUT):
+    def __init__(self, example, tmp_path, disk=None, extra_args=(), timeout=BOOT_TIMEOUT, colour_blind=False):
         """disk: a disk image path for TESSERA_DISK; None gives a private copy of the build's disk
-        (tests never write to the user's); False leaves TESSERA_DISK alone."""
+        (tests never write to the user's); False leaves TESSERA_DISK alone. colour_blind: expect()
+        ignores SGR colour codes (for the shared console); raw_log() still has them."""
         script = build_path("examples", example, "run.sh")
         assert os.path.exists(script), f"{script} is not built (run make)"
         env = dict(os.environ)
@@ -47,13 +70,20 @@ class Console:
         self.log_path = tmp_path / f"{example}-console-{time.strftime('%H%M%S')}-{time.monotonic_ns() % 10**6}.log"
         self.log = open(self.log_path, "w", errors="replace")
         self.started = time.monotonic()
-        self.child = pexpect.spawn(script, list(extra_args), env=env, encoding="utf-8", codec_errors="replace",
-                                   timeout=timeout, dimensions=(50, 200))
+        spawn = ColourBlindSpawn if colour_blind else pexpect.spawn
+        self.child = spawn(script, list(extra_args), env=env, encoding="utf-8", codec_errors="replace",
+                           timeout=timeout, dimensions=(50, 200))
         self.child.logfile_read = self.log
 
     def elapsed(self):
         """Seconds since QEMU was started."""
         return time.monotonic() - self.started
+
+    def raw_log(self):
+        """Everything the console printed so far, terminal codes included."""
+        self.log.flush()
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
 
     def tail(self, lines=40):
         self.log.flush()

@@ -333,8 +333,39 @@ static bool handle_sysreg(struct vmm_guest *guest, uint64_t esr)
     return true;
 }
 
+bool vmm_register_virq(struct vmm_guest *guest, unsigned virq, vmm_virq_level_fn asserted, void *context)
+{
+    if (guest->virq_source_count >= VMM_MAX_VIRQ_SOURCES || virq >= VGIC_IRQ_COUNT) {
+        return false;
+    }
+    guest->virq_sources[guest->virq_source_count++] = (struct vmm_virq_source){virq, asserted, context};
+    return true;
+}
+
+static const struct vmm_virq_source *find_virq_source(const struct vmm_guest *guest, unsigned virq)
+{
+    for (unsigned i = 0; i < guest->virq_source_count; i++) {
+        if (guest->virq_sources[i].virq == virq) {
+            return &guest->virq_sources[i];
+        }
+    }
+    return NULL;
+}
+
+void vmm_virq_update(struct vmm_guest *guest, unsigned virq)
+{
+    const struct vmm_virq_source *source = find_virq_source(guest, virq);
+    if (source != NULL && guest->running && source->asserted(source->context) && !vgic_is_pending(&guest->vgic, virq)) {
+        vgic_inject(&guest->vgic, virq);
+    }
+}
+
 static void acknowledge_source(struct vmm_guest *guest, unsigned irq)
 {
+    if (find_virq_source(guest, irq) != NULL) {
+        vmm_virq_update(guest, irq); /* still asserted: it fires again */
+        return;
+    }
     if (irq == INTID_VTIMER) {
         microkit_vcpu_arm_ack_vppi(guest->vcpu, INTID_VTIMER);
         return;

@@ -33,6 +33,17 @@ struct vmm_mmio_region {
     void *context;
 };
 
+#define VMM_MAX_VIRQ_SOURCES 8
+
+/* An emulated device's level-triggered interrupt line. */
+typedef bool (*vmm_virq_level_fn)(void *context);
+
+struct vmm_virq_source {
+    unsigned virq;
+    vmm_virq_level_fn asserted; /* whether the line is up now */
+    void *context;
+};
+
 struct vmm_guest {
     const char *name;
     microkit_child vcpu;
@@ -59,6 +70,8 @@ struct vmm_guest {
     unsigned unknown_sysregs;
     struct vmm_mmio_region mmio[VMM_MAX_MMIO];
     unsigned mmio_count;
+    struct vmm_virq_source virq_sources[VMM_MAX_VIRQ_SOURCES];
+    unsigned virq_source_count;
     bool running;
     bool powered_off; /* stopped by its own PSCI SYSTEM_OFF */
     unsigned boots;
@@ -72,5 +85,11 @@ bool vmm_handle_fault(struct vmm_guest *guest, microkit_msginfo msginfo, microki
  * is full or the region overlaps one already registered. The GIC registers itself at start. */
 bool vmm_register_mmio(struct vmm_guest *guest, uint64_t base, uint64_t size, vmm_mmio_read_fn read,
                        vmm_mmio_write_fn write, void *context);
+/* An emulated device's level interrupt `virq`: vmm_virq_update injects it while the line is up,
+ * and when the guest ends it the line is sampled again (a level interrupt that is still
+ * asserted fires again, as on a real GIC). False if the table is full. */
+bool vmm_register_virq(struct vmm_guest *guest, unsigned virq, vmm_virq_level_fn asserted, void *context);
+/* The device's line may have risen: inject if it is up and not already pending or active. */
+void vmm_virq_update(struct vmm_guest *guest, unsigned virq);
 /* A notification on one of the passthrough IRQ channels. True if it was one. */
 bool vmm_handle_irq(struct vmm_guest *guest, microkit_channel channel);

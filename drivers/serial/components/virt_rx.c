@@ -1,0 +1,78 @@
+/*
+ * The RX virtualiser PD: typed input from the UART driver to the selected client (SPEC section
+ * 3: '@N' switches, '@@' is a literal '@'; the switch character is SERIAL_SWITCH_CHAR, a build
+ * setting). The clients come from the .system file (config.h); the switch notices go to the TX
+ * virtualiser on SERIAL_NOTICE_CH.
+ */
+#include <microkit.h>
+#include <tessera/printf.h>
+#include "../virt_rx.h"
+#include "config.h"
+
+#ifndef SERIAL_SWITCH_CHAR
+#define SERIAL_SWITCH_CHAR '@'
+#endif
+
+static struct serial_rx_router router;
+static bool ready;
+
+static bool has_channel(microkit_channel ch)
+{
+    return (microkit_notifications >> ch) & 1;
+}
+
+static void act(const struct serial_rx_actions *actions)
+{
+    if (actions->notify_driver) {
+        microkit_notify(SERIAL_DRIVER_CH);
+    }
+    for (unsigned i = 0; i < router.client_count; i++) {
+        if (actions->notify_clients & (1u << i)) {
+            microkit_notify(i + 1);
+        }
+    }
+    if (actions->notify_notice) {
+        microkit_notify(SERIAL_NOTICE_CH);
+    }
+}
+
+void init(void)
+{
+    serial_rx_router_init(&router, SERIAL_SWITCH_CHAR);
+    if (!serial_queue_init(&router.driver, (struct serial_queue *)driver_queue, (char *)driver_data,
+                           (uint32_t)driver_data_size) ||
+        !has_channel(SERIAL_DRIVER_CH)) {
+        tessera_printf("%s: error: no usable driver queue (driver_queue, driver_data, driver_data_size a power of "
+                       "two, channel %u)\n",
+                       microkit_name, SERIAL_DRIVER_CH);
+        return;
+    }
+    unsigned count = serial_config_client_count();
+    for (unsigned i = 0; i < count; i++) {
+        if (!has_channel(i + 1) ||
+            !serial_rx_router_add_client(&router, (struct serial_queue *)client_queue[i], (char *)client_data[i],
+                                         (uint32_t)client_data_size[i])) {
+            tessera_printf("%s: error: client %u: needs channel %u and a data region a power of two in size\n",
+                           microkit_name, i + 1, i + 1);
+            return;
+        }
+    }
+    router.have_notice = notice_queue != 0 && has_channel(SERIAL_NOTICE_CH) &&
+                         serial_queue_init(&router.notice, (struct serial_queue *)notice_queue, (char *)notice_data,
+                                           (uint32_t)notice_data_size);
+    ready = true;
+    struct serial_rx_actions actions;
+    serial_rx_router_start(&router, &actions);
+    act(&actions);
+}
+
+void notified(microkit_channel ch)
+{
+    (void)ch; /* input arrived, or a client made room: either way, route what can go */
+    if (!ready) {
+        return;
+    }
+    struct serial_rx_actions actions;
+    serial_rx_route(&router, &actions);
+    act(&actions);
+}

@@ -1,0 +1,1130 @@
+/* The virtio console and the split virtqueue against a fake guest RAM. The test plays the guest
+ * driver (registers driven as virtio 1.2 section 3.1.1 and 4.2.3 describe, rings written by
+ * hand, including malformed ones) and both serial virtualisers (the peers of the tx and rx
+ * serial queues, following the signalling protocol of drivers/serial/queue.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <serial/queue.h>
+#include <vmm/guest_ram.h>
+#include <vmm/virtio_console.h>
+#include <vmm/virtio_mmio.h>
+#include <vmm/virtqueue.h>
+
+/* Register offsets, virtio 1.2 table 4.1 */
+#define DEVICE_ID           0x008
+#define DEVICE_FEATURES     0x010
+#define DEVICE_FEATURES_SEL 0x014
+#define DRIVER_FEATURES     0x020
+#define DRIVER_FEATURES_SEL 0x024
+#define QUEUE_SEL           0x030
+#define QUEUE_NUM_MAX       0x034
+#define QUEUE_NUM           0x038
+#define QUEUE_READY         0x044
+#define QUEUE_NOTIFY        0x050
+#define INTERRUPT_STATUS    0x060
+#define INTERRUPT_ACK       0x064
+#define STATUS              0x070
+#define QUEUE_DESC_LOW      0x080
+#define QUEUE_DESC_HIGH     0x084
+#define QUEUE_DRIVER_LOW    0x090
+#define QUEUE_DRIVER_HIGH   0x094
+#define QUEUE_DEVICE_LOW    0x0a0
+#define QUEUE_DEVICE_HIGH   0x0a4
+#define CONFIG              0x100
+
+#define RX  VIRTIO_CONSOLE_RX_QUEUE
+#define TX  VIRTIO_CONSOLE_TX_QUEUE
+#define NUM 16 /* the queue size this driver picks */
+
+#define RAM_BASE 0x40000000ULL
+#define RAM_SIZE 0x10000
+#define BUFFERS  (RAM_BASE + 0x4000) /* guest buffers from here on */
+
+static uint8_t ram_bytes[RAM_SIZE] __attribute__((aligned(4096)));
+static const struct guest_ram ram = {RAM_BASE, RAM_SIZE, (uintptr_t)ram_bytes};
+
+/* The driver's view of one queue. */
+struct driver_queue {
+    uint64_t desc;
+    uint64_t avail;
+    uint64_t used;
+    uint16_t next_avail;
+    uint16_t used_seen;
+};
+
+static struct driver_queue vq[2] = {
+    [RX] = {RAM_BASE + 0x1000, RAM_BASE + 0x1800, RAM_BASE + 0x1c00, 0, 0},
+    [TX] = {RAM_BASE + 0x2000, RAM_BASE + 0x2800, RAM_BASE + 0x2c00, 0, 0},
+};
+
+static struct virtio_console con;
+
+/* tx: the console produces, the test consumes as the TX virtualiser. rx: the other way round. */
+static struct serial_queue tx_shared;
+static struct serial_queue rx_shared;
+static char tx_data[1024];
+static char rx_data[1024];
+static struct serial_queue_handle tx_console;
+static struct serial_queue_handle tx_virt;
+static struct serial_queue_handle rx_console;
+static struct serial_queue_handle rx_virt;
+
+static int context_marker;
+static unsigned notify_tx_calls;
+static unsigned notify_rx_space_calls;
+static unsigned set_irq_calls;
+static unsigned tx_resumes;
+static uint32_t race_tx_take; /* bytes the TX virtualiser takes just before the request */
+static char race_tx_bytes[64];
+static uint32_t race_tx_taken;
+static const char *race_rx_put; /* bytes the RX virtualiser puts just before the request */
+
+static void notify_tx(void *context)
+{
+    assert_ptr_equal(context, &context_marker);
+    notify_tx_calls++;
+}
+
+static void notify_rx_space(void *context)
+{
+    assert_ptr_equal(context, &context_marker);
+    notify_rx_space_calls++;
+}
+
+static void set_irq(void *context)
+{
+    assert_ptr_equal(context, &context_marker);
+    assert_true(virtio_mmio_irq_level(&con.transport));
+    set_irq_calls++;
+}
+
+static void serial_queues(uint32_t tx_capacity, uint32_t rx_capacity)
+{
+    memset(&tx_shared, 0, sizeof(tx_shared));
+    memset(&rx_shared, 0, sizeof(rx_shared));
+    assert_true(serial_queue_init(&tx_console, &tx_shared, tx_data, tx_capacity));
+    assert_true(serial_queue_init(&tx_virt, &tx_shared, tx_data, tx_capacity));
+    assert_true(serial_queue_init(&rx_console, &rx_shared, rx_data, rx_capacity));
+    assert_true(serial_queue_init(&rx_virt, &rx_shared, rx_data, rx_capacity));
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(ram_bytes, 0, sizeof(ram_bytes));
+    for (unsigned q = 0; q < 2; q++) {
+        vq[q].next_avail = 0;
+        vq[q].used_seen = 0;
+    }
+    serial_queues(sizeof(tx_data), sizeof(rx_data));
+    notify_tx_calls = notify_rx_space_calls = set_irq_calls = tx_resumes = 0;
+    race_tx_take = race_tx_taken = 0;
+    race_rx_put = 0;
+    struct virtio_console_callbacks cb = {notify_tx, notify_rx_space, set_irq};
+    virtio_console_init(&con, &ram, &tx_console, &rx_console, &cb, &context_marker);
+    return 0;
+}
+
+/* ---- the guest driver ---- */
+
+static void w(uint64_t offset, uint32_t value)
+{
+    virtio_console_mmio_write(&con, offset, 4, value);
+}
+
+static uint32_t r(uint64_t offset)
+{
+    return virtio_console_mmio_read(&con, offset, 4);
+}
+
+static void *gpa(uint64_t address)
+{
+    assert_true(address >= RAM_BASE && address < RAM_BASE + RAM_SIZE);
+    return &ram_bytes[address - RAM_BASE];
+}
+
+/* Section 3.1.1 up to FEATURES_OK: the driver accepts VERSION_1 (bit 32) and nothing else. */
+static void driver_features(void)
+{
+    w(STATUS, 0);
+    w(STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+    w(STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+    w(DEVICE_FEATURES_SEL, 0);
+    assert_int_equal(r(DEVICE_FEATURES), 0); /* no SIZE, MULTIPORT, EMERG_WRITE */
+    w(DEVICE_FEATURES_SEL, 1);
+    assert_int_equal(r(DEVICE_FEATURES), 1);
+    w(DRIVER_FEATURES_SEL, 0);
+    w(DRIVER_FEATURES, 0);
+    w(DRIVER_FEATURES_SEL, 1);
+    w(DRIVER_FEATURES, 1);
+    w(STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+    assert_true(r(STATUS) & VIRTIO_STATUS_FEATURES_OK);
+}
+
+/* Section 4.2.3.2: a fresh, zeroed ring set up and enabled. */
+static void driver_queue(unsigned q)
+{
+    memset(gpa(vq[q].desc), 0, 16 * NUM);
+    memset(gpa(vq[q].avail), 0, 6 + 2 * NUM);
+    memset(gpa(vq[q].used), 0, 6 + 8 * NUM);
+    vq[q].next_avail = 0;
+    vq[q].used_seen = 0;
+    w(QUEUE_SEL, q);
+    assert_int_equal(r(QUEUE_READY), 0);
+    assert_true(r(QUEUE_NUM_MAX) >= NUM);
+    w(QUEUE_NUM, NUM);
+    w(QUEUE_DESC_LOW, (uint32_t)vq[q].desc);
+    w(QUEUE_DESC_HIGH, (uint32_t)(vq[q].desc >> 32));
+    w(QUEUE_DRIVER_LOW, (uint32_t)vq[q].avail);
+    w(QUEUE_DRIVER_HIGH, (uint32_t)(vq[q].avail >> 32));
+    w(QUEUE_DEVICE_LOW, (uint32_t)vq[q].used);
+    w(QUEUE_DEVICE_HIGH, (uint32_t)(vq[q].used >> 32));
+    w(QUEUE_READY, 1);
+    assert_int_equal(r(QUEUE_READY), 1);
+}
+
+static void driver_ok(void)
+{
+    w(STATUS, r(STATUS) | VIRTIO_STATUS_DRIVER_OK);
+}
+
+static void driver_start(void)
+{
+    driver_features();
+    driver_queue(RX);
+    driver_queue(TX);
+    driver_ok();
+}
+
+static void set_desc(unsigned q, unsigned index, uint64_t address, uint32_t length, uint16_t flags, uint16_t next)
+{
+    struct virtq_desc *d = (struct virtq_desc *)gpa(vq[q].desc) + index;
+    d->addr = address;
+    d->len = length;
+    d->flags = flags;
+    d->next = next;
+}
+
+static struct virtq_avail *avail(unsigned q)
+{
+    return gpa(vq[q].avail);
+}
+
+static struct virtq_used *used(unsigned q)
+{
+    return gpa(vq[q].used);
+}
+
+/* Section 2.7.13: ring entry, then idx. */
+static void offer(unsigned q, uint16_t head)
+{
+    avail(q)->ring[vq[q].next_avail % NUM] = head;
+    vq[q].next_avail++;
+    avail(q)->idx = vq[q].next_avail;
+}
+
+static void kick(unsigned q)
+{
+    w(QUEUE_NOTIFY, q);
+}
+
+static void expect_used(unsigned q, uint32_t id, uint32_t length)
+{
+    assert_int_not_equal(used(q)->idx, vq[q].used_seen);
+    struct virtq_used_elem e = used(q)->ring[vq[q].used_seen % NUM];
+    assert_int_equal(e.id, id);
+    assert_int_equal(e.len, length);
+    vq[q].used_seen++;
+}
+
+static void expect_no_more_used(unsigned q)
+{
+    assert_int_equal(used(q)->idx, vq[q].used_seen);
+}
+
+/* A device-readable buffer holding `text`, described by descriptor `index`. */
+static void tx_buffer(unsigned index, uint64_t address, const char *text, uint16_t flags, uint16_t next)
+{
+    memcpy(gpa(address), text, strlen(text));
+    set_desc(TX, index, address, (uint32_t)strlen(text), flags, next);
+}
+
+/* ---- the serial virtualisers ---- */
+
+/* The TX virtualiser takes up to `count` bytes and, as the protocol says, signals the console if
+ * it asked for space. */
+static uint32_t tx_virtualiser_take(char *bytes, uint32_t count)
+{
+    uint32_t n = serial_dequeue_batch(&tx_virt, bytes, count);
+    if (n != 0 && serial_queue_take_space_signal(&tx_virt)) {
+        tx_resumes++;
+        virtio_console_tx_notified(&con);
+    }
+    return n;
+}
+
+static void expect_tx(const char *text)
+{
+    char got[1024];
+    uint32_t length = serial_queue_length(&tx_virt);
+    assert_int_equal(length, strlen(text));
+    assert_int_equal(serial_dequeue_batch(&tx_virt, got, length), length);
+    assert_memory_equal(got, text, length);
+}
+
+/* The RX virtualiser puts bytes and signals the console if it asked for data. */
+static void rx_virtualiser_put(const char *text)
+{
+    uint32_t length = (uint32_t)strlen(text);
+    assert_int_equal(serial_enqueue_batch(&rx_virt, text, length), length);
+    if (serial_queue_take_data_signal(&rx_virt)) {
+        virtio_console_rx_notified(&con);
+    }
+}
+
+/* The test is linked with -Wl,--wrap for the two "signal me" requests, so a test can let the peer
+ * act in the window just before a request is published, as it may on another core: the peer
+ * then sees no request and sends no signal, and only the console's second look finds the
+ * change. Every other call passes straight through. */
+void __real_serial_queue_request_space_signal(struct serial_queue_handle *h);
+void __real_serial_queue_request_data_signal(struct serial_queue_handle *h);
+void __wrap_serial_queue_request_space_signal(struct serial_queue_handle *h)
+{
+    if (h == &tx_console && race_tx_take != 0) {
+        race_tx_taken += serial_dequeue_batch(&tx_virt, race_tx_bytes + race_tx_taken, race_tx_take);
+        race_tx_take = 0;
+    }
+    __real_serial_queue_request_space_signal(h);
+}
+
+void __wrap_serial_queue_request_data_signal(struct serial_queue_handle *h)
+{
+    if (h == &rx_console && race_rx_put != 0) {
+        uint32_t length = (uint32_t)strlen(race_rx_put);
+        assert_int_equal(serial_enqueue_batch(&rx_virt, race_rx_put, length), length);
+        race_rx_put = 0;
+    }
+    __real_serial_queue_request_data_signal(h);
+}
+
+/* ---- identification and configuration ---- */
+
+static void identity_and_config_space(void **state)
+{
+    (void)state;
+    assert_int_equal(r(DEVICE_ID), 3);
+    w(QUEUE_SEL, RX);
+    assert_int_equal(r(QUEUE_NUM_MAX), VIRTIO_CONSOLE_QUEUE_SIZE);
+    w(QUEUE_SEL, TX);
+    assert_int_equal(r(QUEUE_NUM_MAX), VIRTIO_CONSOLE_QUEUE_SIZE);
+    w(QUEUE_SEL, 2); /* no control queues without MULTIPORT */
+    assert_int_equal(r(QUEUE_NUM_MAX), 0);
+    driver_start();
+    for (unsigned offset = 0; offset < sizeof(struct virtio_console_config); offset++) {
+        assert_int_equal(virtio_console_mmio_read(&con, CONFIG + offset, 1), 0);
+    }
+    assert_int_equal(virtio_console_mmio_read(&con, CONFIG + 0, 2), 0);
+    assert_int_equal(virtio_console_mmio_read(&con, CONFIG + 4, 4), 0);
+    virtio_console_mmio_write(&con, CONFIG + 8, 4, 'x'); /* emerg_wr: not offered */
+    assert_int_equal(virtio_console_mmio_read(&con, CONFIG + 8, 4), 0);
+    assert_int_equal(serial_queue_length(&tx_virt), 0);
+    /* outside the 0x200-byte window */
+    assert_int_equal(virtio_console_mmio_read(&con, VIRTIO_MMIO_SIZE, 4), 0);
+    assert_int_equal(virtio_console_mmio_read(&con, VIRTIO_MMIO_SIZE - 2, 4), 0);
+    virtio_console_mmio_write(&con, ~0ULL, 4, 0);
+    assert_int_equal(con.bad_accesses, 3);
+    assert_int_equal(set_irq_calls, 0);
+}
+
+/* ---- transmit ---- */
+
+static void tx_chain_of_three_arrives_in_order(void **state)
+{
+    (void)state;
+    driver_start();
+    tx_buffer(5, BUFFERS, "hello ", VIRTQ_DESC_F_NEXT, 2);
+    tx_buffer(2, BUFFERS + 0x100, "virtio ", VIRTQ_DESC_F_NEXT, 9);
+    tx_buffer(9, BUFFERS + 0x200, "console", 0, 0);
+    offer(TX, 5);
+    kick(TX);
+    expect_tx("hello virtio console");
+    expect_used(TX, 5, 0); /* the device wrote nothing */
+    expect_no_more_used(TX);
+    assert_int_equal(set_irq_calls, 1);
+    assert_true(r(INTERRUPT_STATUS) & VIRTIO_INT_USED_BUFFER);
+    w(INTERRUPT_ACK, VIRTIO_INT_USED_BUFFER);
+    assert_false(virtio_mmio_irq_level(&con.transport));
+    assert_int_equal(con.tx_bytes, 20);
+    assert_int_equal(virtio_console_bad_chains(&con), 0);
+}
+
+static void tx_ring_full_mid_chain_resumes_exactly(void **state)
+{
+    (void)state;
+    serial_queues(8, sizeof(rx_data));
+    driver_start();
+    tx_shared.producer_signalled = 1; /* as if the initial request had been taken */
+    tx_buffer(0, BUFFERS, "abcde", VIRTQ_DESC_F_NEXT, 1);
+    tx_buffer(1, BUFFERS + 0x100, "fghij", VIRTQ_DESC_F_NEXT, 2);
+    tx_buffer(2, BUFFERS + 0x200, "klmno", 0, 0);
+    offer(TX, 0);
+    kick(TX);
+    assert_int_equal(serial_queue_length(&tx_virt), 8);
+    expect_no_more_used(TX); /* not complete: not returned */
+    assert_int_equal(set_irq_calls, 0);
+    assert_int_equal(tx_shared.producer_signalled, 0); /* the console asked for space */
+    /* A notification while still full neither duplicates nor loses anything. */
+    kick(TX);
+    virtio_console_tx_notified(&con);
+    assert_int_equal(serial_queue_length(&tx_virt), 8);
+    expect_no_more_used(TX);
+
+    char got[32];
+    uint32_t have = 0;
+    while (have < 15) {
+        uint32_t n = tx_virtualiser_take(got + have, 4);
+        assert_true(n > 0);
+        have += n;
+        /* the used element appears exactly when the chain's last byte is in the ring */
+        assert_int_equal(used(TX)->idx, con.tx_bytes == 15 ? 1 : 0);
+    }
+    assert_int_equal(have, 15);
+    assert_memory_equal(got, "abcdefghijklmno", 15);
+    assert_int_equal(serial_queue_length(&tx_virt), 0);
+    assert_int_equal(tx_resumes, 2);
+    expect_used(TX, 0, 0);
+    expect_no_more_used(TX);
+    assert_int_equal(set_irq_calls, 1);
+}
+
+static void tx_resumes_across_chains(void **state)
+{
+    (void)state;
+    serial_queues(4, sizeof(rx_data));
+    driver_start();
+    tx_buffer(0, BUFFERS, "012345", 0, 0);
+    tx_buffer(1, BUFFERS + 0x100, "6789", VIRTQ_DESC_F_NEXT, 2);
+    tx_buffer(2, BUFFERS + 0x200, "AB", 0, 0);
+    offer(TX, 0);
+    offer(TX, 1);
+    kick(TX);
+    char got[16];
+    uint32_t have = 0;
+    while (have < 12) {
+        uint32_t n = tx_virtualiser_take(got + have, 3);
+        assert_true(n > 0);
+        have += n;
+    }
+    assert_memory_equal(got, "0123456789AB", 12);
+    expect_used(TX, 0, 0);
+    expect_used(TX, 1, 0);
+    expect_no_more_used(TX);
+}
+
+static void tx_space_freed_just_before_the_request(void **state)
+{
+    (void)state;
+    serial_queues(8, sizeof(rx_data));
+    driver_start();
+    tx_shared.producer_signalled = 1; /* as if the initial request had been taken */
+    tx_buffer(0, BUFFERS, "abcdef", VIRTQ_DESC_F_NEXT, 1);
+    tx_buffer(1, BUFFERS + 0x100, "ghijkl", 0, 0);
+    offer(TX, 0);
+    race_tx_take = 4;
+    kick(TX);
+    /* The console looked again after its request, found the space and finished the chain. */
+    assert_int_equal(race_tx_taken, 4);
+    assert_memory_equal(race_tx_bytes, "abcd", 4);
+    expect_tx("efghijkl");
+    expect_used(TX, 0, 0);
+    assert_int_equal(set_irq_calls, 1);
+}
+
+static void tx_follows_the_notified_queue(void **state)
+{
+    (void)state;
+    driver_start();
+    tx_buffer(0, BUFFERS, "out", 0, 0);
+    offer(TX, 0);
+    kick(RX); /* the receive queue: no transmission */
+    assert_int_equal(serial_queue_length(&tx_virt), 0);
+    expect_no_more_used(TX);
+    kick(TX);
+    expect_tx("out");
+    expect_used(TX, 0, 0);
+}
+
+static void tx_chain_as_long_as_the_queue(void **state)
+{
+    (void)state;
+    driver_start();
+    char expected[NUM + 1];
+    for (unsigned i = 0; i < NUM; i++) {
+        char text[2] = {(char)('a' + i), 0};
+        expected[i] = text[0];
+        tx_buffer(i, BUFFERS + 0x10 * i, text, i + 1 < NUM ? VIRTQ_DESC_F_NEXT : 0, (uint16_t)(i + 1));
+    }
+    expected[NUM] = 0;
+    offer(TX, 0);
+    kick(TX);
+    expect_tx(expected);
+    expect_used(TX, 0, 0);
+    assert_int_equal(virtio_console_bad_chains(&con), 0);
+}
+
+/* ---- receive ---- */
+
+static void rx_across_a_multi_descriptor_chain(void **state)
+{
+    (void)state;
+    driver_start();
+    set_desc(RX, 3, BUFFERS, 4, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 7);
+    set_desc(RX, 7, BUFFERS + 0x100, 4, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
+    set_desc(RX, 1, BUFFERS + 0x200, 4, VIRTQ_DESC_F_WRITE, 0);
+    offer(RX, 3);
+    kick(RX); /* nothing to deliver yet */
+    expect_no_more_used(RX);
+    assert_int_equal(set_irq_calls, 0);
+    rx_virtualiser_put("0123456789");
+    expect_used(RX, 3, 10);
+    assert_memory_equal(gpa(BUFFERS), "0123", 4);
+    assert_memory_equal(gpa(BUFFERS + 0x100), "4567", 4);
+    assert_memory_equal(gpa(BUFFERS + 0x200), "89", 2);
+    assert_int_equal(serial_queue_length(&rx_virt), 0);
+    assert_int_equal(set_irq_calls, 1);
+    /* a single byte completes a chain at once */
+    set_desc(RX, 0, BUFFERS + 0x300, 64, VIRTQ_DESC_F_WRITE, 0);
+    offer(RX, 0);
+    kick(RX);
+    rx_virtualiser_put("z");
+    expect_used(RX, 0, 1);
+    assert_int_equal(*(char *)gpa(BUFFERS + 0x300), 'z');
+    expect_no_more_used(RX);
+    assert_int_equal(con.rx_bytes, 11);
+}
+
+static void rx_without_buffers_keeps_data_until_posted(void **state)
+{
+    (void)state;
+    driver_start();
+    rx_virtualiser_put("hi there");
+    assert_int_equal(serial_queue_length(&rx_virt), 8); /* back-pressure, nothing lost */
+    expect_no_more_used(RX);
+    assert_int_equal(set_irq_calls, 0);
+    set_desc(RX, 0, BUFFERS, 4, VIRTQ_DESC_F_WRITE, 0);
+    set_desc(RX, 1, BUFFERS + 0x100, 16, VIRTQ_DESC_F_WRITE, 0);
+    offer(RX, 0);
+    offer(RX, 1);
+    kick(RX);
+    expect_used(RX, 0, 4);
+    expect_used(RX, 1, 4);
+    expect_no_more_used(RX);
+    assert_memory_equal(gpa(BUFFERS), "hi t", 4);
+    assert_memory_equal(gpa(BUFFERS + 0x100), "here", 4);
+    assert_int_equal(serial_queue_length(&rx_virt), 0);
+    assert_int_equal(set_irq_calls, 1);
+    assert_int_equal(rx_shared.consumer_signalled, 0); /* empty again: the console asked for data */
+}
+
+static void rx_data_put_just_before_the_request(void **state)
+{
+    (void)state;
+    driver_start();
+    rx_shared.consumer_signalled = 1; /* as if the initial request had been taken */
+    set_desc(RX, 0, BUFFERS, 16, VIRTQ_DESC_F_WRITE, 0);
+    offer(RX, 0);
+    race_rx_put = "late";
+    kick(RX);
+    /* The console found rx empty, asked, looked again and delivered. */
+    expect_used(RX, 0, 4);
+    assert_memory_equal(gpa(BUFFERS), "late", 4);
+    assert_int_equal(serial_queue_length(&rx_virt), 0);
+}
+
+/* ---- signals and interrupts ---- */
+
+static void notify_tx_only_when_requested(void **state)
+{
+    (void)state;
+    driver_start();
+    tx_buffer(0, BUFFERS, "a", 0, 0);
+    offer(TX, 0);
+    kick(TX); /* the shared region starts zeroed: the TX virtualiser wants a signal */
+    assert_int_equal(notify_tx_calls, 1);
+    tx_buffer(1, BUFFERS + 0x100, "b", 0, 0);
+    offer(TX, 1);
+    kick(TX); /* the request was taken: no second signal */
+    assert_int_equal(notify_tx_calls, 1);
+    expect_tx("ab");
+    serial_queue_request_data_signal(&tx_virt);
+    tx_buffer(2, BUFFERS + 0x200, "c", 0, 0);
+    offer(TX, 2);
+    kick(TX);
+    assert_int_equal(notify_tx_calls, 2);
+    expect_tx("c");
+    kick(TX); /* nothing moved, no signal */
+    assert_int_equal(notify_tx_calls, 2);
+}
+
+static void notify_rx_space_only_when_requested(void **state)
+{
+    (void)state;
+    driver_start();
+    for (unsigned i = 0; i < 4; i++) {
+        set_desc(RX, i, BUFFERS + 0x100 * i, 16, VIRTQ_DESC_F_WRITE, 0);
+    }
+    offer(RX, 0);
+    kick(RX);
+    rx_virtualiser_put("one"); /* the shared region starts zeroed: the RX virtualiser wants a signal */
+    expect_used(RX, 0, 3);
+    assert_int_equal(notify_rx_space_calls, 1);
+    offer(RX, 1);
+    kick(RX);
+    rx_virtualiser_put("two");
+    expect_used(RX, 1, 3);
+    assert_int_equal(notify_rx_space_calls, 1);
+    serial_queue_request_space_signal(&rx_virt);
+    offer(RX, 2);
+    kick(RX);
+    rx_virtualiser_put("six");
+    expect_used(RX, 2, 3);
+    assert_int_equal(notify_rx_space_calls, 2);
+    serial_queue_request_space_signal(&rx_virt);
+    offer(RX, 3);
+    kick(RX); /* nothing dequeued: no signal even though requested */
+    assert_int_equal(notify_rx_space_calls, 2);
+}
+
+static void one_interrupt_per_pass(void **state)
+{
+    (void)state;
+    driver_start();
+    tx_buffer(0, BUFFERS, "x", 0, 0);
+    tx_buffer(1, BUFFERS + 0x100, "y", 0, 0);
+    tx_buffer(2, BUFFERS + 0x200, "z", 0, 0);
+    offer(TX, 0);
+    offer(TX, 1);
+    offer(TX, 2);
+    kick(TX);
+    expect_used(TX, 0, 0);
+    expect_used(TX, 1, 0);
+    expect_used(TX, 2, 0);
+    assert_int_equal(set_irq_calls, 1);
+    w(INTERRUPT_ACK, VIRTIO_INT_USED_BUFFER);
+    kick(TX); /* nothing new used: no interrupt */
+    virtio_console_tx_notified(&con);
+    virtio_console_rx_notified(&con);
+    assert_int_equal(set_irq_calls, 1);
+    assert_false(virtio_mmio_irq_level(&con.transport));
+    expect_tx("xyz");
+}
+
+static void no_interrupt_when_the_driver_suppresses_it(void **state)
+{
+    (void)state;
+    driver_start();
+    avail(TX)->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+    tx_buffer(0, BUFFERS, "quiet", 0, 0);
+    offer(TX, 0);
+    kick(TX);
+    expect_used(TX, 0, 0);
+    assert_int_equal(set_irq_calls, 0);
+    assert_int_equal(r(INTERRUPT_STATUS), 0);
+    avail(TX)->flags = 0;
+    tx_buffer(1, BUFFERS + 0x100, "loud", 0, 0);
+    offer(TX, 1);
+    kick(TX);
+    expect_used(TX, 1, 0);
+    assert_int_equal(set_irq_calls, 1);
+    expect_tx("quietloud");
+}
+
+/* ---- malformed chains: completed with length 0, counted, the queue keeps working ---- */
+
+static void bad_tx_chain_then_good_one(void (*make_bad)(void))
+{
+    driver_start();
+    make_bad(); /* a bad chain headed by descriptor 0 */
+    offer(TX, 0);
+    tx_buffer(10, BUFFERS + 0x800, "ok", 0, 0);
+    offer(TX, 10);
+    kick(TX);
+    expect_used(TX, 0, 0);
+    expect_used(TX, 10, 0);
+    expect_no_more_used(TX);
+    expect_tx("ok"); /* nothing of the bad chain, not even its good first part */
+    assert_int_equal(con.txq.bad_chains, 1);
+    assert_false(con.txq.broken);
+    assert_false(r(STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+    assert_int_equal(set_irq_calls, 1);
+}
+
+static void make_outside_ram(void)
+{
+    tx_buffer(0, BUFFERS, "BAD", VIRTQ_DESC_F_NEXT, 1);
+    set_desc(TX, 1, 0x1000, 4, 0, 0);
+}
+
+static void make_straddling_ram_end(void)
+{
+    set_desc(TX, 0, RAM_BASE + RAM_SIZE - 2, 4, 0, 0);
+}
+
+static void make_zero_length(void)
+{
+    tx_buffer(0, BUFFERS, "BAD", VIRTQ_DESC_F_NEXT, 1);
+    set_desc(TX, 1, BUFFERS + 0x100, 0, 0, 0);
+}
+
+static void make_huge_length(void)
+{
+    set_desc(TX, 0, BUFFERS, 0xffffffff, 0, 0);
+}
+
+static void make_loop(void)
+{
+    tx_buffer(0, BUFFERS, "BAD", VIRTQ_DESC_F_NEXT, 1);
+    tx_buffer(1, BUFFERS + 0x100, "LOOP", VIRTQ_DESC_F_NEXT, 0);
+}
+
+static void make_next_out_of_range(void)
+{
+    tx_buffer(0, BUFFERS, "BAD", VIRTQ_DESC_F_NEXT, NUM);
+}
+
+static void make_indirect(void)
+{
+    /* a well-formed indirect table, but VIRTIO_F_INDIRECT_DESC was not negotiated */
+    struct virtq_desc *table = gpa(BUFFERS + 0x400);
+    table[0] = (struct virtq_desc){BUFFERS, 3, 0, 0};
+    memcpy(gpa(BUFFERS), "BAD", 3);
+    set_desc(TX, 0, BUFFERS + 0x400, 16, VIRTQ_DESC_F_INDIRECT, 0);
+}
+
+static void make_writable_on_tx(void)
+{
+    tx_buffer(0, BUFFERS, "BAD", VIRTQ_DESC_F_NEXT, 1);
+    set_desc(TX, 1, BUFFERS + 0x100, 8, VIRTQ_DESC_F_WRITE, 0);
+}
+
+static void tx_address_outside_ram(void **state)
+{
+    (void)state;
+    bad_tx_chain_then_good_one(make_outside_ram);
+}
+
+static void tx_buffer_straddling_ram_end(void **state)
+{
+    (void)state;
+    bad_tx_chain_then_good_one(make_straddling_ram_end);
+}
+
+static void tx_length_zero(void **state)
+{
+    (void)state;
+    bad_tx_chain_then_good_one(make_zero_length);
+}
+
+static void tx_length_huge(void **state)
+{
+    (void)state;
+    bad_tx_chain_then_good_one(make_huge_length);
+}
+
+static void tx_descriptor_loop(void **state)
+{
+    (void)state;
+    bad_tx_chain_then_good_one(make_loop);
+}
+
+static void tx_next_out_of_range(void **state)
+{
+    (void)state;
+    bad_tx_chain_then_good_one(make_next_out_of_range);
+}
+
+static void tx_indirect_refused(void **state)
+{
+    (void)state;
+    bad_tx_chain_then_good_one(make_indirect);
+}
+
+static void tx_writable_buffer_refused(void **state)
+{
+    (void)state;
+    bad_tx_chain_then_good_one(make_writable_on_tx);
+}
+
+static void rx_readable_buffer_refused(void **state)
+{
+    (void)state;
+    driver_start();
+    /* writable then readable: wrong direction for a receiveq (section 5.3.6.1), and in the wrong
+     * order for any chain (section 2.7.4.2) */
+    memset(gpa(BUFFERS), '-', 8);
+    set_desc(RX, 0, BUFFERS, 4, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
+    set_desc(RX, 1, BUFFERS + 4, 4, 0, 0);
+    offer(RX, 0);
+    set_desc(RX, 2, BUFFERS + 0x100, 4, 0, 0); /* read-only alone */
+    offer(RX, 2);
+    set_desc(RX, 3, BUFFERS + 0x200, 16, VIRTQ_DESC_F_WRITE, 0);
+    offer(RX, 3);
+    kick(RX);
+    rx_virtualiser_put("data");
+    expect_used(RX, 0, 0);
+    expect_used(RX, 2, 0);
+    expect_used(RX, 3, 4);
+    expect_no_more_used(RX);
+    assert_memory_equal(gpa(BUFFERS), "--------", 8); /* the bad chain was not written */
+    assert_memory_equal(gpa(BUFFERS + 0x200), "data", 4);
+    assert_int_equal(con.rxq.bad_chains, 2);
+    assert_int_equal(virtio_console_bad_chains(&con), 2);
+}
+
+/* ---- the split virtqueue on its own, as the block device will use it ---- */
+
+static struct virtio_queue_config direct_config;
+static struct virtqueue direct;
+
+static void direct_queue(const struct guest_ram *guest)
+{
+    memset(gpa(vq[TX].desc), 0, 16 * NUM);
+    memset(gpa(vq[TX].avail), 0, 6 + 2 * NUM);
+    memset(gpa(vq[TX].used), 0, 6 + 8 * NUM);
+    direct_config = (struct virtio_queue_config){NUM, true, vq[TX].desc, vq[TX].avail, vq[TX].used};
+    virtqueue_init(&direct, &direct_config, guest);
+}
+
+static void mixed_chain_readable_then_writable(void **state)
+{
+    (void)state;
+    struct virtqueue_segment segments[NUM];
+    struct virtqueue_chain chain;
+    direct_queue(&ram);
+    /* header (readable), data (writable), status (writable): the block layout */
+    set_desc(TX, 0, BUFFERS, 16, VIRTQ_DESC_F_NEXT, 1);
+    set_desc(TX, 1, BUFFERS + 0x100, 512, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 2);
+    set_desc(TX, 2, BUFFERS + 0x400, 1, VIRTQ_DESC_F_WRITE, 0);
+    offer(TX, 0);
+    /* the same, but a readable buffer after a writable one (section 2.7.4.2) */
+    set_desc(TX, 3, BUFFERS, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 4);
+    set_desc(TX, 4, BUFFERS + 0x100, 512, VIRTQ_DESC_F_NEXT, 5);
+    set_desc(TX, 5, BUFFERS + 0x400, 1, VIRTQ_DESC_F_WRITE, 0);
+    offer(TX, 3);
+    assert_true(virtqueue_next_chain(&direct, VIRTQUEUE_MIXED, segments, NUM, &chain));
+    assert_int_equal(chain.head, 0);
+    assert_int_equal(chain.count, 3);
+    assert_int_equal(chain.readable, 1);
+    assert_int_equal(chain.length, 529);
+    assert_ptr_equal(segments[0].pointer, gpa(BUFFERS));
+    assert_false(segments[0].writable);
+    assert_ptr_equal(segments[2].pointer, gpa(BUFFERS + 0x400));
+    assert_true(segments[2].writable);
+    virtqueue_push_used(&direct, chain.head, 513);
+    assert_false(virtqueue_next_chain(&direct, VIRTQUEUE_MIXED, segments, NUM, &chain));
+    assert_int_equal(direct.bad_chains, 1);
+    expect_used(TX, 0, 513);
+    expect_used(TX, 3, 0);
+    assert_true(virtqueue_take_interrupt(&direct));
+    assert_false(virtqueue_take_interrupt(&direct)); /* nothing new since */
+    /* too many buffers for the caller's array: refused as well */
+    set_desc(TX, 6, BUFFERS, 16, VIRTQ_DESC_F_NEXT, 7);
+    set_desc(TX, 7, BUFFERS, 16, 0, 0);
+    offer(TX, 6);
+    assert_false(virtqueue_next_chain(&direct, VIRTQUEUE_MIXED, segments, 1, &chain));
+    expect_used(TX, 6, 0);
+    assert_int_equal(direct.bad_chains, 2);
+}
+
+static void loop_walks_no_more_than_the_queue_size(void **state)
+{
+    (void)state;
+    struct virtqueue_segment segments[4 * NUM];
+    struct virtqueue_chain chain;
+    direct_queue(&ram);
+    memset(segments, 0, sizeof(segments));
+    set_desc(TX, 0, BUFFERS, 8, VIRTQ_DESC_F_NEXT, 1);
+    set_desc(TX, 1, BUFFERS + 0x100, 8, VIRTQ_DESC_F_NEXT, 0);
+    offer(TX, 0);
+    assert_false(virtqueue_next_chain(&direct, VIRTQUEUE_DEVICE_READS, segments, 4 * NUM, &chain));
+    /* no chain has more than NUM descriptors: the walk stopped there, not at the array's end */
+    assert_ptr_not_equal(segments[NUM - 1].pointer, 0);
+    assert_ptr_equal(segments[NUM].pointer, 0);
+    expect_used(TX, 0, 0);
+    assert_int_equal(direct.bad_chains, 1);
+}
+
+static void chain_over_4_gib_refused(void **state)
+{
+    (void)state;
+    /* A guest with 8 GiB of RAM, of which only the first 64 KiB (the rings) is ever touched: the
+     * walk computes buffer pointers but does not dereference them. */
+    static const struct guest_ram big = {RAM_BASE, 8ULL << 30, (uintptr_t)ram_bytes};
+    struct virtqueue_segment segments[NUM];
+    struct virtqueue_chain chain;
+    direct_queue(&big);
+    set_desc(TX, 0, RAM_BASE + (1ULL << 32), 0x80000000u, VIRTQ_DESC_F_NEXT, 1);
+    set_desc(TX, 1, RAM_BASE + (1ULL << 32), 0x80000000u, 0, 0); /* 2^32 bytes in all */
+    offer(TX, 0);
+    set_desc(TX, 2, RAM_BASE + (1ULL << 32), 0x80000000u, VIRTQ_DESC_F_NEXT, 3);
+    set_desc(TX, 3, RAM_BASE + (1ULL << 32), 0x7fffffffu, 0, 0); /* 2^32 - 1: the largest allowed */
+    offer(TX, 2);
+    assert_true(virtqueue_next_chain(&direct, VIRTQUEUE_DEVICE_READS, segments, NUM, &chain));
+    assert_int_equal(chain.head, 2);
+    assert_int_equal(chain.length, 0xffffffffu);
+    assert_int_equal(direct.bad_chains, 1);
+    expect_used(TX, 0, 0);
+}
+
+/* ---- broken queues: contained, reported, recovered by a reset ---- */
+
+static void expect_broken_tx(void)
+{
+    assert_true(con.txq.broken);
+    assert_int_equal(con.txq.breakdowns, 1);
+    assert_true(r(STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+    assert_true(r(INTERRUPT_STATUS) & VIRTIO_INT_CONFIG_CHANGE);
+    assert_int_equal(set_irq_calls, 1);
+    /* no longer processed, and reported once */
+    tx_buffer(1, BUFFERS + 0x100, "more", 0, 0);
+    offer(TX, 1);
+    kick(TX);
+    virtio_console_tx_notified(&con);
+    assert_int_equal(serial_queue_length(&tx_virt), 0);
+    expect_no_more_used(TX);
+    assert_int_equal(set_irq_calls, 1);
+    /* the receive queue still works */
+    set_desc(RX, 0, BUFFERS + 0x200, 8, VIRTQ_DESC_F_WRITE, 0);
+    offer(RX, 0);
+    kick(RX);
+    rx_virtualiser_put("in");
+    expect_used(RX, 0, 2);
+    /* a reset and a new start bring the transmit queue back */
+    driver_start();
+    assert_false(r(STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+    tx_buffer(4, BUFFERS + 0x300, "again", 0, 0);
+    offer(TX, 4);
+    kick(TX);
+    expect_tx("again");
+    expect_used(TX, 4, 0);
+    assert_int_equal(con.txq.breakdowns, 1);
+}
+
+static void avail_idx_jump_breaks_the_queue(void **state)
+{
+    (void)state;
+    driver_start();
+    avail(TX)->idx = NUM + 1; /* more chains than the queue can hold */
+    kick(TX);
+    expect_no_more_used(TX);
+    expect_broken_tx();
+}
+
+static void avail_idx_backwards_breaks_the_queue(void **state)
+{
+    (void)state;
+    driver_start();
+    tx_buffer(0, BUFFERS, "first", 0, 0);
+    offer(TX, 0);
+    kick(TX);
+    expect_tx("first");
+    expect_used(TX, 0, 0);
+    w(INTERRUPT_ACK, VIRTIO_INT_USED_BUFFER);
+    set_irq_calls = 0;
+    avail(TX)->idx = 0; /* "unexposing" a buffer (section 2.7.6.1) */
+    kick(TX);
+    expect_broken_tx();
+}
+
+static void head_out_of_range_breaks_the_queue(void **state)
+{
+    (void)state;
+    driver_start();
+    offer(TX, NUM);
+    kick(TX);
+    expect_no_more_used(TX);
+    expect_broken_tx();
+}
+
+static void queue_moved_without_reset_breaks_it(void **state)
+{
+    (void)state;
+    driver_start();
+    tx_buffer(0, BUFFERS, "first", 0, 0);
+    offer(TX, 0);
+    kick(TX);
+    expect_tx("first");
+    expect_used(TX, 0, 0);
+    set_irq_calls = 0;
+    w(INTERRUPT_ACK, VIRTIO_INT_USED_BUFFER);
+    /* Disable, move the descriptor table, enable: no RING_RESET was offered. */
+    w(QUEUE_SEL, TX);
+    w(QUEUE_READY, 0);
+    w(QUEUE_DESC_LOW, (uint32_t)(RAM_BASE + 0x3000));
+    w(QUEUE_READY, 1);
+    kick(TX);
+    expect_broken_tx();
+}
+
+static void a_full_ring_of_chains_is_accepted(void **state)
+{
+    (void)state;
+    driver_start();
+    for (unsigned i = 0; i < NUM; i++) {
+        char text[2] = {(char)('A' + i), 0};
+        tx_buffer(i, BUFFERS + 0x10 * i, text, 0, 0);
+        offer(TX, (uint16_t)i);
+    }
+    kick(TX);
+    expect_tx("ABCDEFGHIJKLMNOP");
+    for (unsigned i = 0; i < NUM; i++) {
+        expect_used(TX, i, 0);
+    }
+    assert_false(con.txq.broken);
+    assert_int_equal(set_irq_calls, 1);
+}
+
+static void indices_wrap_at_65536(void **state)
+{
+    (void)state;
+    driver_start();
+    for (unsigned i = 0; i < 70000; i++) {
+        unsigned d = i % NUM;
+        char text[2] = {(char)('a' + i % 26), 0};
+        tx_buffer(d, BUFFERS + 0x10 * d, text, 0, 0);
+        offer(TX, (uint16_t)d);
+        kick(TX);
+        char got;
+        assert_int_equal(tx_virtualiser_take(&got, 1), 1);
+        assert_int_equal(got, text[0]);
+        expect_used(TX, d, 0);
+    }
+    assert_int_equal(used(TX)->idx, (uint16_t)70000);
+    assert_false(con.txq.broken);
+}
+
+/* ---- device status ---- */
+
+static void nothing_before_driver_ok(void **state)
+{
+    (void)state;
+    driver_features();
+    driver_queue(RX);
+    driver_queue(TX);
+    tx_buffer(0, BUFFERS, "early", 0, 0);
+    offer(TX, 0);
+    set_desc(RX, 0, BUFFERS + 0x100, 16, VIRTQ_DESC_F_WRITE, 0);
+    offer(RX, 0);
+    kick(TX);
+    kick(RX);
+    assert_int_equal(con.transport.ignored_notifies, 2);
+    assert_int_equal(serial_enqueue_batch(&rx_virt, "key", 3), 3);
+    virtio_console_rx_notified(&con);
+    virtio_console_tx_notified(&con);
+    assert_int_equal(serial_queue_length(&tx_virt), 0);
+    assert_int_equal(serial_queue_length(&rx_virt), 3);
+    expect_no_more_used(TX);
+    expect_no_more_used(RX);
+    assert_int_equal(set_irq_calls, 0);
+    /* DRIVER_OK: what was posted before is handled now, with one interrupt */
+    driver_ok();
+    expect_tx("early");
+    expect_used(TX, 0, 0);
+    expect_used(RX, 0, 3);
+    assert_memory_equal(gpa(BUFFERS + 0x100), "key", 3);
+    assert_int_equal(set_irq_calls, 1);
+}
+
+static void nothing_on_a_queue_not_ready(void **state)
+{
+    (void)state;
+    driver_features();
+    driver_queue(TX); /* the receive queue is never enabled */
+    driver_ok();
+    rx_virtualiser_put("key");
+    virtio_console_rx_notified(&con);
+    kick(RX);
+    assert_int_equal(serial_queue_length(&rx_virt), 3);
+    expect_no_more_used(RX);
+    assert_int_equal(set_irq_calls, 0);
+    tx_buffer(0, BUFFERS, "out", 0, 0);
+    offer(TX, 0);
+    kick(TX);
+    expect_tx("out");
+}
+
+static void reset_mid_chain_forgets_it(void **state)
+{
+    (void)state;
+    serial_queues(8, sizeof(rx_data));
+    driver_start();
+    tx_buffer(0, BUFFERS, "abcde", VIRTQ_DESC_F_NEXT, 1);
+    tx_buffer(1, BUFFERS + 0x100, "fghij", 0, 0);
+    offer(TX, 0);
+    kick(TX);
+    assert_int_equal(serial_queue_length(&tx_virt), 8);
+    assert_true(con.tx_pending);
+    w(STATUS, 0);
+    assert_false(con.tx_pending);
+    /* The TX virtualiser drains what was sent before the reset and signals: nothing follows. */
+    char got[8];
+    assert_int_equal(tx_virtualiser_take(got, 8), 8);
+    assert_memory_equal(got, "abcdefgh", 8);
+    assert_int_equal(tx_resumes, 1);
+    assert_int_equal(serial_queue_length(&tx_virt), 0);
+    expect_no_more_used(TX);
+    /* A new driver starts from scratch: new rings, indices from 0. */
+    driver_start();
+    tx_buffer(4, BUFFERS + 0x200, "XYZ", 0, 0);
+    offer(TX, 4);
+    kick(TX);
+    expect_tx("XYZ");
+    expect_used(TX, 4, 0);
+    expect_no_more_used(TX);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(identity_and_config_space, setup),
+        cmocka_unit_test_setup(tx_chain_of_three_arrives_in_order, setup),
+        cmocka_unit_test_setup(tx_ring_full_mid_chain_resumes_exactly, setup),
+        cmocka_unit_test_setup(tx_resumes_across_chains, setup),
+        cmocka_unit_test_setup(tx_space_freed_just_before_the_request, setup),
+        cmocka_unit_test_setup(tx_follows_the_notified_queue, setup),
+        cmocka_unit_test_setup(tx_chain_as_long_as_the_queue, setup),
+        cmocka_unit_test_setup(rx_across_a_multi_descriptor_chain, setup),
+        cmocka_unit_test_setup(rx_without_buffers_keeps_data_until_posted, setup),
+        cmocka_unit_test_setup(rx_data_put_just_before_the_request, setup),
+        cmocka_unit_test_setup(notify_tx_only_when_requested, setup),
+        cmocka_unit_test_setup(notify_rx_space_only_when_requested, setup),
+        cmocka_unit_test_setup(one_interrupt_per_pass, setup),
+        cmocka_unit_test_setup(no_interrupt_when_the_driver_suppresses_it, setup),
+        cmocka_unit_test_setup(tx_address_outside_ram, setup),
+        cmocka_unit_test_setup(tx_buffer_straddling_ram_end, setup),
+        cmocka_unit_test_setup(tx_length_zero, setup),
+        cmocka_unit_test_setup(tx_length_huge, setup),
+        cmocka_unit_test_setup(tx_descriptor_loop, setup),
+        cmocka_unit_test_setup(tx_next_out_of_range, setup),
+        cmocka_unit_test_setup(tx_indirect_refused, setup),
+        cmocka_unit_test_setup(tx_writable_buffer_refused, setup),
+        cmocka_unit_test_setup(rx_readable_buffer_refused, setup),
+        cmocka_unit_test_setup(mixed_chain_readable_then_writable, setup),
+        cmocka_unit_test_setup(loop_walks_no_more_than_the_queue_size, setup),
+        cmocka_unit_test_setup(chain_over_4_gib_refused, setup),
+        cmocka_unit_test_setup(avail_idx_jump_breaks_the_queue, setup),
+        cmocka_unit_test_setup(avail_idx_backwards_breaks_the_queue, setup),
+        cmocka_unit_test_setup(head_out_of_range_breaks_the_queue, setup),
+        cmocka_unit_test_setup(queue_moved_without_reset_breaks_it, setup),
+        cmocka_unit_test_setup(a_full_ring_of_chains_is_accepted, setup),
+        cmocka_unit_test_setup(indices_wrap_at_65536, setup),
+        cmocka_unit_test_setup(nothing_before_driver_ok, setup),
+        cmocka_unit_test_setup(nothing_on_a_queue_not_ready, setup),
+        cmocka_unit_test_setup(reset_mid_chain_forgets_it, setup),
+    };
+    return cmocka_run_group_tests(tests, 0, 0);
+}

@@ -1,0 +1,257 @@
+/*
+ * Virtio console, single port (virtio 1.2 section 5.3). A "pass" is one call from outside (a
+ * QueueNotify, the DRIVER_OK transition, a notification from a serial virtualiser): it moves as
+ * much as it can, then signals each peer at most once and raises the interrupt at most once.
+ */
+#include <vmm/virtio_console.h>
+
+static bool running(const struct virtio_console *c)
+{
+    /* Section 3.1.1: the device works only for a driver that completed feature negotiation
+     * (so the modern ring layout applies) and set DRIVER_OK, and did not give up. */
+    uint32_t needed = VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK;
+    uint32_t status = c->transport.status;
+    return (status & needed) == needed && (status & VIRTIO_STATUS_FAILED) == 0;
+}
+
+static void call(void (*callback)(void *context), void *context)
+{
+    if (callback != 0) {
+        callback(context);
+    }
+}
+
+/* Copy what remains of the pending chain into tx, one enqueue per buffer; true once all of it is
+ * there, false when tx is full (the position is kept, so nothing is lost or sent twice). */
+static bool tx_copy(struct virtio_console *c, bool *moved)
+{
+    while (c->tx_segment < c->tx_chain.count) {
+        const struct virtqueue_segment *s = &c->tx_segments[c->tx_segment];
+        uint32_t left = s->length - c->tx_offset;
+        uint32_t n = serial_enqueue_batch(c->tx, (const char *)s->pointer + c->tx_offset, left);
+        c->tx_bytes += n;
+        if (n != 0) {
+            *moved = true;
+        }
+        if (n < left) {
+            c->tx_offset += n;
+            return false;
+        }
+        c->tx_segment++;
+        c->tx_offset = 0;
+    }
+    return true;
+}
+
+static void transmit(struct virtio_console *c)
+{
+    bool moved = false;
+    if (!running(c) || !virtqueue_ready(&c->txq)) {
+        return;
+    }
+    for (;;) {
+        if (!c->tx_pending) {
+            if (!virtqueue_next_chain(&c->txq, VIRTQUEUE_DEVICE_READS, c->tx_segments, VIRTIO_CONSOLE_QUEUE_SIZE,
+                                      &c->tx_chain)) {
+                break;
+            }
+            c->tx_pending = true;
+            c->tx_segment = 0;
+            c->tx_offset = 0;
+        }
+        if (tx_copy(c, &moved)) {
+            /* The device writes nothing into a transmit buffer: used length 0 (section 2.7.8). */
+            virtqueue_push_used(&c->txq, c->tx_chain.head, 0);
+            c->tx_pending = false;
+            continue;
+        }
+        /* tx is full. Ask the TX virtualiser to signal when it frees space, then look again: it
+         * may have freed some before it could see the request. */
+        serial_queue_request_space_signal(c->tx);
+        if (serial_queue_free(c->tx) == 0) {
+            break;
+        }
+    }
+    if (moved && serial_queue_take_data_signal(c->tx)) {
+        call(c->callbacks.notify_tx, c->context);
+    }
+}
+
+static void receive(struct virtio_console *c)
+{
+    bool dequeued = false;
+    if (!running(c) || !virtqueue_ready(&c->rxq)) {
+        return;
+    }
+    for (;;) {
+        if (serial_queue_length(c->rx) == 0) {
+            /* Ask the RX virtualiser for a signal, then look again in case it just put bytes. */
+            serial_queue_request_data_signal(c->rx);
+            if (serial_queue_length(c->rx) == 0) {
+                break;
+            }
+        }
+        /* No receive buffer: the bytes wait in rx (back-pressure) until the guest posts some and
+         * notifies queue 0. */
+        struct virtqueue_chain chain;
+        if (!virtqueue_next_chain(&c->rxq, VIRTQUEUE_DEVICE_WRITES, c->rx_segments, VIRTIO_CONSOLE_QUEUE_SIZE,
+                                  &chain)) {
+            break;
+        }
+        /* Fill the chain's buffers in order with what rx has now; waiting for more would only
+         * delay the bytes already there. */
+        uint32_t written = 0;
+        for (unsigned i = 0; i < chain.count; i++) {
+            const struct virtqueue_segment *s = &c->rx_segments[i];
+            uint32_t n = serial_dequeue_batch(c->rx, s->pointer, s->length);
+            written += n;
+            if (n < s->length) {
+                break;
+            }
+        }
+        virtqueue_push_used(&c->rxq, chain.head, written);
+        c->rx_bytes += written;
+        if (written != 0) {
+            dequeued = true;
+        }
+    }
+    if (dequeued && serial_queue_take_space_signal(c->rx)) {
+        call(c->callbacks.notify_rx_space, c->context);
+    }
+}
+
+/* End of a pass: one interrupt for whatever the pass published. */
+static void finish(struct virtio_console *c)
+{
+    /* Ask both queues, so that both forget what they published. */
+    bool rx_used = virtqueue_take_interrupt(&c->rxq);
+    bool tx_used = virtqueue_take_interrupt(&c->txq);
+    bool raise = false;
+    if (rx_used || tx_used) {
+        virtio_mmio_used_buffer(&c->transport);
+        raise = true;
+    }
+    if (!c->needs_reset_raised && (c->rxq.broken || c->txq.broken)) {
+        /* Section 2.1.2: the device cannot recover the queue; the driver has to reset it, and
+         * learns about it through a configuration change notification. */
+        c->needs_reset_raised = true;
+        c->transport.status |= VIRTIO_STATUS_NEEDS_RESET;
+        c->transport.interrupt_status |= VIRTIO_INT_CONFIG_CHANGE;
+        raise = true;
+    }
+    if (raise) {
+        call(c->callbacks.set_irq, c->context);
+    }
+}
+
+/* No feature making a configuration field valid is offered (section 5.3.4): the driver has no
+ * reason to read it, and reads see zeros. */
+static uint32_t config_read(void *device, uint32_t offset, unsigned size)
+{
+    (void)device;
+    (void)offset;
+    (void)size;
+    return 0;
+}
+
+/* emerg_wr is only writable with VIRTIO_CONSOLE_F_EMERG_WRITE, which is not offered. */
+static void config_write(void *device, uint32_t offset, unsigned size, uint32_t value)
+{
+    (void)device;
+    (void)offset;
+    (void)size;
+    (void)value;
+}
+
+static void queue_notify(void *device, unsigned queue)
+{
+    struct virtio_console *c = device;
+    if (queue == VIRTIO_CONSOLE_RX_QUEUE) {
+        /* The driver posted receive buffers: bytes waiting in rx can go now. */
+        receive(c);
+    } else if (queue == VIRTIO_CONSOLE_TX_QUEUE) {
+        transmit(c);
+    }
+    finish(c);
+}
+
+/* Called by the transport on a device reset (status 0), after it forgot the queue setup. */
+static void device_reset(void *device)
+{
+    struct virtio_console *c = device;
+    c->tx_pending = false;
+    c->tx_segment = 0;
+    c->tx_offset = 0;
+    c->needs_reset_raised = false;
+    virtqueue_reset(&c->rxq);
+    virtqueue_reset(&c->txq);
+}
+
+void virtio_console_init(struct virtio_console *c, const struct guest_ram *ram, struct serial_queue_handle *tx,
+                         struct serial_queue_handle *rx, const struct virtio_console_callbacks *cb, void *context)
+{
+    struct virtio_device_hooks hooks = {config_read, config_write, queue_notify, device_reset};
+    c->tx = tx;
+    c->rx = rx;
+    if (cb != 0) {
+        c->callbacks = *cb;
+    } else {
+        c->callbacks = (struct virtio_console_callbacks){0};
+    }
+    c->context = context;
+    c->tx_bytes = 0;
+    c->rx_bytes = 0;
+    c->bad_accesses = 0;
+    virtqueue_init(&c->rxq, &c->transport.queues[VIRTIO_CONSOLE_RX_QUEUE], ram);
+    virtqueue_init(&c->txq, &c->transport.queues[VIRTIO_CONSOLE_TX_QUEUE], ram);
+    /* Resets the transport, which calls device_reset for the rest of the state. */
+    virtio_mmio_init(&c->transport, VIRTIO_ID_CONSOLE, 0, 2, VIRTIO_CONSOLE_QUEUE_SIZE, ram, &hooks, c);
+}
+
+static bool in_window(uint64_t offset, unsigned size)
+{
+    return offset < VIRTIO_MMIO_SIZE && size <= VIRTIO_MMIO_SIZE - offset;
+}
+
+uint32_t virtio_console_mmio_read(struct virtio_console *c, uint64_t offset, unsigned size)
+{
+    if (!in_window(offset, size)) {
+        c->bad_accesses++;
+        return 0;
+    }
+    return virtio_mmio_read(&c->transport, offset, size);
+}
+
+void virtio_console_mmio_write(struct virtio_console *c, uint64_t offset, unsigned size, uint32_t value)
+{
+    if (!in_window(offset, size)) {
+        c->bad_accesses++;
+        return;
+    }
+    bool was_running = running(c);
+    virtio_mmio_write(&c->transport, offset, size, value);
+    if (!was_running && running(c)) {
+        /* The transport ignored notifications before DRIVER_OK; buffers posted then (receive
+         * buffers, typically) are looked at now. */
+        transmit(c);
+        receive(c);
+        finish(c);
+    }
+}
+
+void virtio_console_rx_notified(struct virtio_console *c)
+{
+    receive(c);
+    finish(c);
+}
+
+void virtio_console_tx_notified(struct virtio_console *c)
+{
+    transmit(c);
+    finish(c);
+}
+
+unsigned virtio_console_bad_chains(const struct virtio_console *c)
+{
+    return c->rxq.bad_chains + c->txq.bad_chains;
+}
