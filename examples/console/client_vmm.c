@@ -64,6 +64,11 @@ static bool console_irq_asserted(void *context)
     return virtio_mmio_irq_level(&((struct virtio_console *)context)->transport);
 }
 
+static void flush_console(void *context)
+{
+    virtio_console_flush_tx(context);
+}
+
 static uint64_t console_read(void *context, uint64_t offset, unsigned size)
 {
     return virtio_console_mmio_read(context, offset, size);
@@ -132,6 +137,9 @@ void init(void)
     ram = (struct guest_ram){guest.ram_gpa, guest.ram_size, guest.ram_vaddr};
     static const struct virtio_console_callbacks callbacks = {notify_tx, notify_rx_space, set_irq};
     virtio_console_init(&console, &ram, &tx, &rx, &callbacks, &console);
+    virtio_console_set_tx_batching(&console, true);
+    guest.on_tick = flush_console;
+    guest.on_tick_context = &console;
     if (!vmm_register_mmio(&guest, CONSOLE_GPA, VIRTIO_MMIO_SIZE, console_read, console_write, &console) ||
         !vmm_register_virq(&guest, CONSOLE_INTID, console_irq_asserted, &console)) {
         tessera_printf("VMM|%s: cannot boot: the virtio console could not be registered\n", hostname);

@@ -56,10 +56,15 @@ def both(console):
 def test_logins_in_their_colours_and_input_switching(both):
     c = both
     raw = c.raw_log()
-    assert GREEN + "client1 login: " in raw, "client 1's login prompt is not green"
-    assert RED + "client2 login: " in raw, "client 2's login prompt is not red"
+    assert GREEN in raw and RED in raw, f"no green or no red output; last console lines:\n{c.tail()}"
     out = per_client_output(raw)
+    assert "client1 login: " in out.get("32", ""), "client 1's login prompt is not green"
+    assert "client2 login: " in out.get("31", ""), "client 2's login prompt is not red"
     assert "client2" not in out.get("32", ""), "client 2's text arrived in client 1's colour"
+    assert "client1" not in out.get("31", ""), "client 1's text arrived in client 2's colour"
+    # Nothing of a guest's is outside its colour: the text between pieces is the system's own.
+    between = ANSI.sub("", PIECE.sub("", raw))
+    assert "login:" not in between, "a login prompt arrived uncoloured"
     # Input is with client 1 again after '@1'.
     assert c.run("hostname") == "client1"
     switch(c, 2)

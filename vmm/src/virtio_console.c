@@ -72,8 +72,29 @@ static void transmit(struct virtio_console *c)
             break;
         }
     }
-    if (moved && serial_queue_take_data_signal(c->tx)) {
-        call(c->callbacks.notify_tx, c->context);
+    if (moved) {
+        c->tx_owed = true;
+        /* Batching: a guest writes its console in small pieces (a line, then its "\r\n"), and
+         * waking the TX virtualiser for each costs far more than the bytes. Wait for the next
+         * flush (the VMM calls one on every guest timer tick) unless the queue is half full. */
+        if (!c->tx_batching || serial_queue_length(c->tx) >= c->tx->capacity / 2) {
+            virtio_console_flush_tx(c);
+        }
+    }
+}
+
+void virtio_console_flush_tx(struct virtio_console *c)
+{
+    if (c->tx_owed) {
+        c->tx_owed = false;
+        if (serial_queue_take_data_signal(c->tx)) {
+            call(c->callbacks.notify_tx, c->context);
+        }
+    }
+    if (c->tx_interrupt_owed) {
+        c->tx_interrupt_owed = false;
+        virtio_mmio_used_buffer(&c->transport);
+        call(c->callbacks.set_irq, c->context);
     }
 }
 
@@ -127,7 +148,12 @@ static void finish(struct virtio_console *c)
     bool rx_used = virtqueue_take_interrupt(&c->rxq);
     bool tx_used = virtqueue_take_interrupt(&c->txq);
     bool raise = false;
-    if (rx_used || tx_used) {
+    if (tx_used && c->tx_batching && !rx_used) {
+        /* Linux polls for its transmit buffers; the interrupt (an exit for the guest's handler
+         * and two for its register accesses) can wait for the next flush. */
+        c->tx_interrupt_owed = true;
+    } else if (rx_used || tx_used || c->tx_interrupt_owed) {
+        c->tx_interrupt_owed = false;
         virtio_mmio_used_buffer(&c->transport);
         raise = true;
     }
@@ -183,6 +209,7 @@ static void device_reset(void *device)
     c->tx_segment = 0;
     c->tx_offset = 0;
     c->needs_reset_raised = false;
+    virtio_console_flush_tx(c); /* what the guest wrote before the reset still goes out */
     virtqueue_reset(&c->rxq);
     virtqueue_reset(&c->txq);
 }
@@ -199,6 +226,9 @@ void virtio_console_init(struct virtio_console *c, const struct guest_ram *ram, 
         c->callbacks = (struct virtio_console_callbacks){0};
     }
     c->context = context;
+    c->tx_batching = false;
+    c->tx_owed = false;
+    c->tx_interrupt_owed = false;
     c->tx_bytes = 0;
     c->rx_bytes = 0;
     c->bad_accesses = 0;

@@ -401,6 +401,9 @@ bool vmm_handle_fault(struct vmm_guest *guest, microkit_msginfo msginfo, microki
     }
     case FAULT_VPPI:
         vgic_inject(&guest->vgic, INTID_VTIMER);
+        if (guest->on_tick != NULL) {
+            guest->on_tick(guest->on_tick_context);
+        }
         return true;
     case FAULT_VGIC_MAINTENANCE: {
         uint64_t lr = microkit_mr_get(0);

@@ -56,6 +56,11 @@ struct virtio_console {
     struct virtqueue_chain tx_chain;
     unsigned tx_segment;
     uint32_t tx_offset; /* bytes of tx_segments[tx_segment] already in tx */
+    /* Batched TX signalling (virtio_console_set_tx_batching): bytes went into tx and the TX
+     * virtualiser has not been told yet. */
+    bool tx_batching;
+    bool tx_owed;
+    bool tx_interrupt_owed; /* transmit buffers were used; the interrupt waits for the flush */
     /* VIRTIO_STATUS_NEEDS_RESET was raised for a broken queue since the last reset. */
     bool needs_reset_raised;
     /* statistics */
@@ -76,5 +81,14 @@ void virtio_console_mmio_write(struct virtio_console *c, uint64_t offset, unsign
 void virtio_console_rx_notified(struct virtio_console *c);
 /* The TX virtualiser freed space in tx: continue transmitting. */
 void virtio_console_tx_notified(struct virtio_console *c);
+/* Batching: tell the TX virtualiser about new output only when tx is half full or at
+ * virtio_console_flush_tx, and raise the interrupt for used transmit buffers only then (or with a
+ * receive interrupt); the VMM must call the flush at least every few milliseconds while the guest
+ * runs (on its timer ticks). Off by default: every pass signals and interrupts. */
+static inline void virtio_console_set_tx_batching(struct virtio_console *c, bool on)
+{
+    c->tx_batching = on;
+}
+void virtio_console_flush_tx(struct virtio_console *c);
 /* Malformed chains completed with length 0, over both queues. */
 unsigned virtio_console_bad_chains(const struct virtio_console *c);

@@ -72,6 +72,10 @@ struct vmm_guest {
     unsigned mmio_count;
     struct vmm_virq_source virq_sources[VMM_MAX_VIRQ_SOURCES];
     unsigned virq_source_count;
+    /* Called on each of the guest's virtual timer ticks (at least HZ times a second while the
+     * guest runs): for work a device batches, such as console output. */
+    void (*on_tick)(void *context);
+    void *on_tick_context;
     bool running;
     bool powered_off; /* stopped by its own PSCI SYSTEM_OFF */
     unsigned boots;
