@@ -14,28 +14,6 @@
 #include <vmm/virtio_mmio.h>
 #include <vmm/virtqueue.h>
 
-/* Register offsets, virtio 1.2 table 4.1 */
-#define DEVICE_ID           0x008
-#define DEVICE_FEATURES     0x010
-#define DEVICE_FEATURES_SEL 0x014
-#define DRIVER_FEATURES     0x020
-#define DRIVER_FEATURES_SEL 0x024
-#define QUEUE_SEL           0x030
-#define QUEUE_NUM_MAX       0x034
-#define QUEUE_NUM           0x038
-#define QUEUE_READY         0x044
-#define QUEUE_NOTIFY        0x050
-#define INTERRUPT_STATUS    0x060
-#define INTERRUPT_ACK       0x064
-#define STATUS              0x070
-#define QUEUE_DESC_LOW      0x080
-#define QUEUE_DESC_HIGH     0x084
-#define QUEUE_DRIVER_LOW    0x090
-#define QUEUE_DRIVER_HIGH   0x094
-#define QUEUE_DEVICE_LOW    0x0a0
-#define QUEUE_DEVICE_HIGH   0x0a4
-#define CONFIG              0x100
-
 #define RX  VIRTIO_CONSOLE_RX_QUEUE
 #define TX  VIRTIO_CONSOLE_TX_QUEUE
 #define NUM 16 /* the queue size this driver picks */
@@ -150,19 +128,19 @@ static void *gpa(uint64_t address)
 /* Section 3.1.1 up to FEATURES_OK: the driver accepts VERSION_1 (bit 32) and nothing else. */
 static void driver_features(void)
 {
-    w(STATUS, 0);
-    w(STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-    w(STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-    w(DEVICE_FEATURES_SEL, 0);
-    assert_int_equal(r(DEVICE_FEATURES), 0); /* no SIZE, MULTIPORT, EMERG_WRITE */
-    w(DEVICE_FEATURES_SEL, 1);
-    assert_int_equal(r(DEVICE_FEATURES), 1);
-    w(DRIVER_FEATURES_SEL, 0);
-    w(DRIVER_FEATURES, 0);
-    w(DRIVER_FEATURES_SEL, 1);
-    w(DRIVER_FEATURES, 1);
-    w(STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
-    assert_true(r(STATUS) & VIRTIO_STATUS_FEATURES_OK);
+    w(VIRTIO_MMIO_STATUS, 0);
+    w(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+    w(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+    w(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+    assert_int_equal(r(VIRTIO_MMIO_DEVICE_FEATURES), 0); /* no SIZE, MULTIPORT, EMERG_WRITE */
+    w(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+    assert_int_equal(r(VIRTIO_MMIO_DEVICE_FEATURES), 1);
+    w(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+    w(VIRTIO_MMIO_DRIVER_FEATURES, 0);
+    w(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+    w(VIRTIO_MMIO_DRIVER_FEATURES, 1);
+    w(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+    assert_true(r(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK);
 }
 
 /* Section 4.2.3.2: a fresh, zeroed ring set up and enabled. */
@@ -173,23 +151,23 @@ static void driver_queue(unsigned q)
     memset(gpa(vq[q].used), 0, 6 + 8 * NUM);
     vq[q].next_avail = 0;
     vq[q].used_seen = 0;
-    w(QUEUE_SEL, q);
-    assert_int_equal(r(QUEUE_READY), 0);
-    assert_true(r(QUEUE_NUM_MAX) >= NUM);
-    w(QUEUE_NUM, NUM);
-    w(QUEUE_DESC_LOW, (uint32_t)vq[q].desc);
-    w(QUEUE_DESC_HIGH, (uint32_t)(vq[q].desc >> 32));
-    w(QUEUE_DRIVER_LOW, (uint32_t)vq[q].avail);
-    w(QUEUE_DRIVER_HIGH, (uint32_t)(vq[q].avail >> 32));
-    w(QUEUE_DEVICE_LOW, (uint32_t)vq[q].used);
-    w(QUEUE_DEVICE_HIGH, (uint32_t)(vq[q].used >> 32));
-    w(QUEUE_READY, 1);
-    assert_int_equal(r(QUEUE_READY), 1);
+    w(VIRTIO_MMIO_QUEUE_SEL, q);
+    assert_int_equal(r(VIRTIO_MMIO_QUEUE_READY), 0);
+    assert_true(r(VIRTIO_MMIO_QUEUE_NUM_MAX) >= NUM);
+    w(VIRTIO_MMIO_QUEUE_NUM, NUM);
+    w(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)vq[q].desc);
+    w(VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(vq[q].desc >> 32));
+    w(VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)vq[q].avail);
+    w(VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(vq[q].avail >> 32));
+    w(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)vq[q].used);
+    w(VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(vq[q].used >> 32));
+    w(VIRTIO_MMIO_QUEUE_READY, 1);
+    assert_int_equal(r(VIRTIO_MMIO_QUEUE_READY), 1);
 }
 
 static void driver_ok(void)
 {
-    w(STATUS, r(STATUS) | VIRTIO_STATUS_DRIVER_OK);
+    w(VIRTIO_MMIO_STATUS, r(VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_DRIVER_OK);
 }
 
 static void driver_start(void)
@@ -229,7 +207,7 @@ static void offer(unsigned q, uint16_t head)
 
 static void kick(unsigned q)
 {
-    w(QUEUE_NOTIFY, q);
+    w(VIRTIO_MMIO_QUEUE_NOTIFY, q);
 }
 
 static void expect_used(unsigned q, uint32_t id, uint32_t length)
@@ -316,21 +294,21 @@ void __wrap_serial_queue_request_data_signal(struct serial_queue_handle *h)
 static void identity_and_config_space(void **state)
 {
     (void)state;
-    assert_int_equal(r(DEVICE_ID), 3);
-    w(QUEUE_SEL, RX);
-    assert_int_equal(r(QUEUE_NUM_MAX), VIRTIO_CONSOLE_QUEUE_SIZE);
-    w(QUEUE_SEL, TX);
-    assert_int_equal(r(QUEUE_NUM_MAX), VIRTIO_CONSOLE_QUEUE_SIZE);
-    w(QUEUE_SEL, 2); /* no control queues without MULTIPORT */
-    assert_int_equal(r(QUEUE_NUM_MAX), 0);
+    assert_int_equal(r(VIRTIO_MMIO_DEVICE_ID), 3);
+    w(VIRTIO_MMIO_QUEUE_SEL, RX);
+    assert_int_equal(r(VIRTIO_MMIO_QUEUE_NUM_MAX), VIRTIO_CONSOLE_QUEUE_SIZE);
+    w(VIRTIO_MMIO_QUEUE_SEL, TX);
+    assert_int_equal(r(VIRTIO_MMIO_QUEUE_NUM_MAX), VIRTIO_CONSOLE_QUEUE_SIZE);
+    w(VIRTIO_MMIO_QUEUE_SEL, 2); /* no control queues without MULTIPORT */
+    assert_int_equal(r(VIRTIO_MMIO_QUEUE_NUM_MAX), 0);
     driver_start();
     for (unsigned offset = 0; offset < sizeof(struct virtio_console_config); offset++) {
-        assert_int_equal(virtio_console_mmio_read(&con, CONFIG + offset, 1), 0);
+        assert_int_equal(virtio_console_mmio_read(&con, VIRTIO_MMIO_CONFIG + offset, 1), 0);
     }
-    assert_int_equal(virtio_console_mmio_read(&con, CONFIG + 0, 2), 0);
-    assert_int_equal(virtio_console_mmio_read(&con, CONFIG + 4, 4), 0);
-    virtio_console_mmio_write(&con, CONFIG + 8, 4, 'x'); /* emerg_wr: not offered */
-    assert_int_equal(virtio_console_mmio_read(&con, CONFIG + 8, 4), 0);
+    assert_int_equal(virtio_console_mmio_read(&con, VIRTIO_MMIO_CONFIG + 0, 2), 0);
+    assert_int_equal(virtio_console_mmio_read(&con, VIRTIO_MMIO_CONFIG + 4, 4), 0);
+    virtio_console_mmio_write(&con, VIRTIO_MMIO_CONFIG + 8, 4, 'x'); /* emerg_wr: not offered */
+    assert_int_equal(virtio_console_mmio_read(&con, VIRTIO_MMIO_CONFIG + 8, 4), 0);
     assert_int_equal(serial_queue_length(&tx_virt), 0);
     /* outside the 0x200-byte window */
     assert_int_equal(virtio_console_mmio_read(&con, VIRTIO_MMIO_SIZE, 4), 0);
@@ -355,8 +333,8 @@ static void tx_chain_of_three_arrives_in_order(void **state)
     expect_used(TX, 5, 0); /* the device wrote nothing */
     expect_no_more_used(TX);
     assert_int_equal(set_irq_calls, 1);
-    assert_true(r(INTERRUPT_STATUS) & VIRTIO_INT_USED_BUFFER);
-    w(INTERRUPT_ACK, VIRTIO_INT_USED_BUFFER);
+    assert_true(r(VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_INT_USED_BUFFER);
+    w(VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_USED_BUFFER);
     assert_false(virtio_mmio_irq_level(&con.transport));
     assert_int_equal(con.tx_bytes, 20);
     assert_int_equal(virtio_console_bad_chains(&con), 0);
@@ -614,7 +592,7 @@ static void one_interrupt_per_pass(void **state)
     expect_used(TX, 1, 0);
     expect_used(TX, 2, 0);
     assert_int_equal(set_irq_calls, 1);
-    w(INTERRUPT_ACK, VIRTIO_INT_USED_BUFFER);
+    w(VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_USED_BUFFER);
     kick(TX); /* nothing new used: no interrupt */
     virtio_console_tx_notified(&con);
     virtio_console_rx_notified(&con);
@@ -633,7 +611,7 @@ static void no_interrupt_when_the_driver_suppresses_it(void **state)
     kick(TX);
     expect_used(TX, 0, 0);
     assert_int_equal(set_irq_calls, 0);
-    assert_int_equal(r(INTERRUPT_STATUS), 0);
+    assert_int_equal(r(VIRTIO_MMIO_INTERRUPT_STATUS), 0);
     avail(TX)->flags = 0;
     tx_buffer(1, BUFFERS + 0x100, "loud", 0, 0);
     offer(TX, 1);
@@ -659,7 +637,7 @@ static void bad_tx_chain_then_good_one(void (*make_bad)(void))
     expect_tx("ok"); /* nothing of the bad chain, not even its good first part */
     assert_int_equal(con.txq.bad_chains, 1);
     assert_false(con.txq.broken);
-    assert_false(r(STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+    assert_false(r(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
     assert_int_equal(set_irq_calls, 1);
 }
 
@@ -886,8 +864,8 @@ static void expect_broken_tx(void)
 {
     assert_true(con.txq.broken);
     assert_int_equal(con.txq.breakdowns, 1);
-    assert_true(r(STATUS) & VIRTIO_STATUS_NEEDS_RESET);
-    assert_true(r(INTERRUPT_STATUS) & VIRTIO_INT_CONFIG_CHANGE);
+    assert_true(r(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+    assert_true(r(VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_INT_CONFIG_CHANGE);
     assert_int_equal(set_irq_calls, 1);
     /* no longer processed, and reported once */
     tx_buffer(1, BUFFERS + 0x100, "more", 0, 0);
@@ -905,7 +883,7 @@ static void expect_broken_tx(void)
     expect_used(RX, 0, 2);
     /* a reset and a new start bring the transmit queue back */
     driver_start();
-    assert_false(r(STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+    assert_false(r(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
     tx_buffer(4, BUFFERS + 0x300, "again", 0, 0);
     offer(TX, 4);
     kick(TX);
@@ -933,7 +911,7 @@ static void avail_idx_backwards_breaks_the_queue(void **state)
     kick(TX);
     expect_tx("first");
     expect_used(TX, 0, 0);
-    w(INTERRUPT_ACK, VIRTIO_INT_USED_BUFFER);
+    w(VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_USED_BUFFER);
     set_irq_calls = 0;
     avail(TX)->idx = 0; /* "unexposing" a buffer (section 2.7.6.1) */
     kick(TX);
@@ -960,12 +938,12 @@ static void queue_moved_without_reset_breaks_it(void **state)
     expect_tx("first");
     expect_used(TX, 0, 0);
     set_irq_calls = 0;
-    w(INTERRUPT_ACK, VIRTIO_INT_USED_BUFFER);
+    w(VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_USED_BUFFER);
     /* Disable, move the descriptor table, enable: no RING_RESET was offered. */
-    w(QUEUE_SEL, TX);
-    w(QUEUE_READY, 0);
-    w(QUEUE_DESC_LOW, (uint32_t)(RAM_BASE + 0x3000));
-    w(QUEUE_READY, 1);
+    w(VIRTIO_MMIO_QUEUE_SEL, TX);
+    w(VIRTIO_MMIO_QUEUE_READY, 0);
+    w(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)(RAM_BASE + 0x3000));
+    w(VIRTIO_MMIO_QUEUE_READY, 1);
     kick(TX);
     expect_broken_tx();
 }
@@ -1068,7 +1046,7 @@ static void reset_mid_chain_forgets_it(void **state)
     kick(TX);
     assert_int_equal(serial_queue_length(&tx_virt), 8);
     assert_true(con.tx_pending);
-    w(STATUS, 0);
+    w(VIRTIO_MMIO_STATUS, 0);
     assert_false(con.tx_pending);
     /* The TX virtualiser drains what was sent before the reset and signals: nothing follows. */
     char got[8];

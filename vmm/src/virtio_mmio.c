@@ -1,31 +1,5 @@
 #include <vmm/virtio_mmio.h>
 
-/* Register offsets, virtio 1.2 table 4.1 */
-#define MAGIC_VALUE         0x000
-#define VERSION             0x004
-#define DEVICE_ID           0x008
-#define VENDOR_ID           0x00c
-#define DEVICE_FEATURES     0x010
-#define DEVICE_FEATURES_SEL 0x014
-#define DRIVER_FEATURES     0x020
-#define DRIVER_FEATURES_SEL 0x024
-#define QUEUE_SEL           0x030
-#define QUEUE_NUM_MAX       0x034
-#define QUEUE_NUM           0x038
-#define QUEUE_READY         0x044
-#define QUEUE_NOTIFY        0x050
-#define INTERRUPT_STATUS    0x060
-#define INTERRUPT_ACK       0x064
-#define STATUS              0x070
-#define QUEUE_DESC_LOW      0x080
-#define QUEUE_DESC_HIGH     0x084
-#define QUEUE_DRIVER_LOW    0x090
-#define QUEUE_DRIVER_HIGH   0x094
-#define QUEUE_DEVICE_LOW    0x0a0
-#define QUEUE_DEVICE_HIGH   0x0a4
-#define CONFIG_GENERATION   0x0fc
-#define CONFIG              0x100
-
 #define MAGIC 0x74726976u /* "virt" */
 
 static void reset(struct virtio_mmio *t)
@@ -83,8 +57,10 @@ static bool queue_fits(const struct virtio_mmio *t, const struct virtio_queue_co
 
 uint32_t virtio_mmio_read(struct virtio_mmio *t, uint64_t offset, unsigned size)
 {
-    if (offset >= CONFIG) {
-        return t->hooks.config_read != 0 ? t->hooks.config_read(t->device, (uint32_t)(offset - CONFIG), size) : 0;
+    if (offset >= VIRTIO_MMIO_CONFIG) {
+        return t->hooks.config_read != 0
+                   ? t->hooks.config_read(t->device, (uint32_t)(offset - VIRTIO_MMIO_CONFIG), size)
+                   : 0;
     }
     if (size != 4 || (offset & 3) != 0) {
         t->bad_accesses++;
@@ -92,27 +68,27 @@ uint32_t virtio_mmio_read(struct virtio_mmio *t, uint64_t offset, unsigned size)
     }
     struct virtio_queue_config *q = selected(t);
     switch (offset) {
-    case MAGIC_VALUE:
+    case VIRTIO_MMIO_MAGIC_VALUE:
         return MAGIC;
-    case VERSION:
+    case VIRTIO_MMIO_VERSION:
         return 2;
-    case DEVICE_ID:
+    case VIRTIO_MMIO_DEVICE_ID:
         return t->device_id;
-    case VENDOR_ID:
+    case VIRTIO_MMIO_VENDOR_ID:
         return t->vendor_id;
-    case DEVICE_FEATURES:
+    case VIRTIO_MMIO_DEVICE_FEATURES:
         return t->device_features_sel == 0   ? (uint32_t)t->device_features
                : t->device_features_sel == 1 ? (uint32_t)(t->device_features >> 32)
                                              : 0;
-    case QUEUE_NUM_MAX:
+    case VIRTIO_MMIO_QUEUE_NUM_MAX:
         return q != 0 ? t->queue_num_max : 0; /* 0: no such queue */
-    case QUEUE_READY:
+    case VIRTIO_MMIO_QUEUE_READY:
         return q != 0 && q->ready;
-    case INTERRUPT_STATUS:
+    case VIRTIO_MMIO_INTERRUPT_STATUS:
         return t->interrupt_status;
-    case STATUS:
+    case VIRTIO_MMIO_STATUS:
         return t->status;
-    case CONFIG_GENERATION:
+    case VIRTIO_MMIO_CONFIG_GENERATION:
         return t->config_generation;
     default:
         t->bad_accesses++; /* write-only or reserved */
@@ -149,9 +125,9 @@ static bool queue_writable(struct virtio_mmio *t, struct virtio_queue_config *q)
 
 void virtio_mmio_write(struct virtio_mmio *t, uint64_t offset, unsigned size, uint32_t value)
 {
-    if (offset >= CONFIG) {
+    if (offset >= VIRTIO_MMIO_CONFIG) {
         if (t->hooks.config_write != 0) {
-            t->hooks.config_write(t->device, (uint32_t)(offset - CONFIG), size, value);
+            t->hooks.config_write(t->device, (uint32_t)(offset - VIRTIO_MMIO_CONFIG), size, value);
         }
         return;
     }
@@ -161,10 +137,10 @@ void virtio_mmio_write(struct virtio_mmio *t, uint64_t offset, unsigned size, ui
     }
     struct virtio_queue_config *q = selected(t);
     switch (offset) {
-    case DEVICE_FEATURES_SEL:
+    case VIRTIO_MMIO_DEVICE_FEATURES_SEL:
         t->device_features_sel = value;
         return;
-    case DRIVER_FEATURES:
+    case VIRTIO_MMIO_DRIVER_FEATURES:
         if (t->status & VIRTIO_STATUS_FEATURES_OK) {
             t->bad_accesses++; /* negotiation is over */
         } else if (t->driver_features_sel == 0) {
@@ -173,18 +149,18 @@ void virtio_mmio_write(struct virtio_mmio *t, uint64_t offset, unsigned size, ui
             t->driver_features = (t->driver_features & 0xffffffffULL) | (uint64_t)value << 32;
         }
         return;
-    case DRIVER_FEATURES_SEL:
+    case VIRTIO_MMIO_DRIVER_FEATURES_SEL:
         t->driver_features_sel = value;
         return;
-    case QUEUE_SEL:
+    case VIRTIO_MMIO_QUEUE_SEL:
         t->queue_sel = value;
         return;
-    case QUEUE_NUM:
+    case VIRTIO_MMIO_QUEUE_NUM:
         if (queue_writable(t, q)) {
             q->num = value;
         }
         return;
-    case QUEUE_READY:
+    case VIRTIO_MMIO_QUEUE_READY:
         if (q == 0) {
             t->bad_accesses++;
         } else if (value == 0) {
@@ -195,29 +171,31 @@ void virtio_mmio_write(struct virtio_mmio *t, uint64_t offset, unsigned size, ui
             t->bad_queue_setups++; /* bad size or addresses: the queue stays not ready */
         }
         return;
-    case QUEUE_NOTIFY:
+    case VIRTIO_MMIO_QUEUE_NOTIFY:
         if (value >= t->queue_count || !t->queues[value].ready || !(t->status & VIRTIO_STATUS_DRIVER_OK)) {
             t->ignored_notifies++;
         } else if (t->hooks.queue_notify != 0) {
             t->hooks.queue_notify(t->device, value);
         }
         return;
-    case INTERRUPT_ACK:
+    case VIRTIO_MMIO_INTERRUPT_ACK:
         t->interrupt_status &= ~value;
         return;
-    case STATUS:
+    case VIRTIO_MMIO_STATUS:
         set_status(t, value);
         return;
-    case QUEUE_DESC_LOW:
-    case QUEUE_DESC_HIGH:
-    case QUEUE_DRIVER_LOW:
-    case QUEUE_DRIVER_HIGH:
-    case QUEUE_DEVICE_LOW:
-    case QUEUE_DEVICE_HIGH: {
+    case VIRTIO_MMIO_QUEUE_DESC_LOW:
+    case VIRTIO_MMIO_QUEUE_DESC_HIGH:
+    case VIRTIO_MMIO_QUEUE_DRIVER_LOW:
+    case VIRTIO_MMIO_QUEUE_DRIVER_HIGH:
+    case VIRTIO_MMIO_QUEUE_DEVICE_LOW:
+    case VIRTIO_MMIO_QUEUE_DEVICE_HIGH: {
         if (!queue_writable(t, q)) {
             return;
         }
-        uint64_t *field = offset < QUEUE_DRIVER_LOW ? &q->desc : offset < QUEUE_DEVICE_LOW ? &q->driver : &q->device;
+        uint64_t *field = offset < VIRTIO_MMIO_QUEUE_DRIVER_LOW   ? &q->desc
+                          : offset < VIRTIO_MMIO_QUEUE_DEVICE_LOW ? &q->driver
+                                                                  : &q->device;
         if (offset & 4) {
             *field = (*field & 0xffffffffULL) | (uint64_t)value << 32;
         } else {
