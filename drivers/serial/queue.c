@@ -23,24 +23,28 @@ static void store_release(uint32_t *p, uint32_t value)
     __atomic_store_n(p, value, __ATOMIC_RELEASE);
 }
 
+/* Bytes in the queue, or false (counted) if the indices are impossible: the other side wrote
+ * nonsense, and the queue then reads as empty and full at once, so nothing moves. */
+static bool checked_length(struct serial_queue_handle *h, uint32_t *length)
+{
+    *length = load_acquire(&h->queue->tail) - load_acquire(&h->queue->head);
+    if (*length > h->capacity) {
+        h->corruptions++;
+        return false;
+    }
+    return true;
+}
+
 uint32_t serial_queue_length(struct serial_queue_handle *h)
 {
-    uint32_t length = load_acquire(&h->queue->tail) - load_acquire(&h->queue->head);
-    if (length > h->capacity) {
-        h->corruptions++;
-        return 0;
-    }
-    return length;
+    uint32_t length;
+    return checked_length(h, &length) ? length : 0;
 }
 
 uint32_t serial_queue_free(struct serial_queue_handle *h)
 {
-    uint32_t length = load_acquire(&h->queue->tail) - load_acquire(&h->queue->head);
-    if (length > h->capacity) {
-        h->corruptions++;
-        return 0;
-    }
-    return h->capacity - length;
+    uint32_t length;
+    return checked_length(h, &length) ? h->capacity - length : 0;
 }
 
 uint32_t serial_enqueue_batch(struct serial_queue_handle *h, const char *bytes, uint32_t count)
@@ -107,36 +111,41 @@ bool serial_queue_peek(struct serial_queue_handle *h, uint32_t offset, char *byt
     return true;
 }
 
-/* The request is published before the caller looks at the queue again: a full barrier, so on
+/* A request is published before the caller looks at the queue again: a full barrier, so on
  * several cores the peer either sees the request or the caller sees the peer's progress. */
+static void request_signal(uint32_t *flag)
+{
+    __atomic_store_n(flag, 0, __ATOMIC_SEQ_CST);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* True if the peer asked (flag 0); the request is taken, so it gets one notification. */
+static bool take_signal(uint32_t *flag)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (__atomic_load_n(flag, __ATOMIC_ACQUIRE) != 0) {
+        return false;
+    }
+    __atomic_store_n(flag, 1, __ATOMIC_RELAXED);
+    return true;
+}
+
 void serial_queue_request_data_signal(struct serial_queue_handle *h)
 {
-    __atomic_store_n(&h->queue->consumer_signalled, 0, __ATOMIC_SEQ_CST);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    request_signal(&h->queue->consumer_signalled);
 }
 
 bool serial_queue_take_data_signal(struct serial_queue_handle *h)
 {
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&h->queue->consumer_signalled, __ATOMIC_ACQUIRE) != 0) {
-        return false;
-    }
-    __atomic_store_n(&h->queue->consumer_signalled, 1, __ATOMIC_RELAXED);
-    return true;
+    return take_signal(&h->queue->consumer_signalled);
 }
 
 void serial_queue_request_space_signal(struct serial_queue_handle *h)
 {
-    __atomic_store_n(&h->queue->producer_signalled, 0, __ATOMIC_SEQ_CST);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    request_signal(&h->queue->producer_signalled);
 }
 
 bool serial_queue_take_space_signal(struct serial_queue_handle *h)
 {
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&h->queue->producer_signalled, __ATOMIC_ACQUIRE) != 0) {
-        return false;
-    }
-    __atomic_store_n(&h->queue->producer_signalled, 1, __ATOMIC_RELAXED);
-    return true;
+    return take_signal(&h->queue->producer_signalled);
 }

@@ -147,11 +147,6 @@ static uint32_t piece_length(struct serial_tx_client *c, uint32_t available, uin
     return cut;
 }
 
-static void put(struct serial_queue_handle *q, const char *bytes, uint32_t n)
-{
-    serial_enqueue_batch(q, bytes, n);
-}
-
 /* Copy n bytes from the client's queue to the driver's, in contiguous spans. */
 static void move_bytes(struct serial_tx_client *c, struct serial_queue_handle *driver, uint32_t n)
 {
@@ -161,7 +156,7 @@ static void move_bytes(struct serial_tx_client *c, struct serial_queue_handle *d
         if (span > n) {
             span = n;
         }
-        put(driver, bytes, span);
+        serial_enqueue_batch(driver, bytes, span);
         serial_queue_consume(&c->queue, span);
         n -= span;
     }
@@ -196,10 +191,10 @@ static enum serve_result serve(struct serial_tx_virt *v, unsigned index, struct 
         }
         return SERVE_NO_ROOM;
     }
-    put(&v->driver, c->colour, c->colour_length);
+    serial_enqueue_batch(&v->driver, c->colour, c->colour_length);
     move_bytes(c, &v->driver, n);
     if (c->colour_length != 0) {
-        put(&v->driver, SERIAL_TX_RESET, SERIAL_TX_RESET_LENGTH);
+        serial_enqueue_batch(&v->driver, SERIAL_TX_RESET, SERIAL_TX_RESET_LENGTH);
     }
     c->bytes += n;
     if (serial_queue_take_space_signal(&c->queue)) {

@@ -7,6 +7,7 @@
 #include <tessera/printf.h>
 #include <vmm/virtio_console.h>
 #include <vmm/vmm.h>
+#include "../common/guest_images.h"
 
 #define GUEST_VCPU      0
 #define SERIAL_TX_CH    1
@@ -24,11 +25,6 @@ uint64_t tx_data_size __attribute__((section(".data"))) = 0;
 uint64_t rx_queue __attribute__((section(".data"))) = 0;
 uint64_t rx_data __attribute__((section(".data"))) = 0;
 uint64_t rx_data_size __attribute__((section(".data"))) = 0;
-
-extern const uint8_t guest_kernel[], guest_kernel_end[];
-extern const uint8_t guest_initrd[], guest_initrd_end[];
-extern const uint8_t guest_dtb[], guest_dtb_end[];
-extern const uint8_t guest_dtb_gicv3[], guest_dtb_gicv3_end[];
 
 static struct vmm_guest guest = {
     .vcpu = GUEST_VCPU,
@@ -117,14 +113,7 @@ void init(void)
     guest.name = hostname;
     guest.bootargs = bootargs;
     guest.ram_vaddr = guest_ram_vaddr;
-    guest.kernel = guest_kernel;
-    guest.kernel_length = (size_t)(guest_kernel_end - guest_kernel);
-    guest.initrd = guest_initrd;
-    guest.initrd_length = (size_t)(guest_initrd_end - guest_initrd);
-    guest.dtb = guest_dtb;
-    guest.dtb_length = (size_t)(guest_dtb_end - guest_dtb);
-    guest.dtb_gicv3 = guest_dtb_gicv3;
-    guest.dtb_gicv3_length = (size_t)(guest_dtb_gicv3_end - guest_dtb_gicv3);
+    guest_images_attach(&guest);
     guest.gicd_probe_vaddr = gicd_probe_vaddr;
 
     if (!serial_queue_init(&tx, (struct serial_queue *)tx_queue, (char *)tx_data, (uint32_t)tx_data_size) ||

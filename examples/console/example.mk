@@ -1,13 +1,13 @@
 # console: two client VMs (hostnames client1, client2) sharing the PL011 through the serial
 # virtualisers; each guest's console is a virtio console (hvc0). The serial PDs are built by
-# drivers/serial/serial.mk; the images are embedded as in the simple example.
+# drivers/serial/serial.mk; the images are embedded by examples/common/guest_images.S.
 CONSOLE_DIR := $(B)/examples/console
 
 $(CONSOLE_DIR)/guest-%.dtb: $(TOP)/examples/console/guest-%.dts $(TOP)/examples/simple/guest-%.dts $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	dtc -q -I dts -O dtb -o $@ $<
 
-$(CONSOLE_DIR)/images.o: $(TOP)/examples/simple/images.S $(LINUX_IMAGE) $(INITRAMFS_DIR)/initramfs-client.cpio.gz \
+$(CONSOLE_DIR)/images.o: $(TOP)/examples/common/guest_images.S $(LINUX_IMAGE) $(INITRAMFS_DIR)/initramfs-client.cpio.gz \
 		$(CONSOLE_DIR)/guest-gicv2.dtb $(CONSOLE_DIR)/guest-gicv3.dtb
 	$(CC_A64) $(A64_CFLAGS) -DGUEST_KERNEL='"$(LINUX_IMAGE)"' -DGUEST_DTB_GICV3='"$(CONSOLE_DIR)/guest-gicv3.dtb"' \
 		-DGUEST_INITRD='"$(INITRAMFS_DIR)/initramfs-client.cpio.gz"' \

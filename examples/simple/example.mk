@@ -5,7 +5,7 @@ $(SIMPLE_DIR)/guest-%.dtb: $(TOP)/examples/simple/guest-%.dts $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	dtc -q -I dts -O dtb -o $@ $<
 
-$(SIMPLE_DIR)/images.o: $(TOP)/examples/simple/images.S $(LINUX_IMAGE) $(INITRAMFS_DIR)/initramfs-client.cpio.gz \
+$(SIMPLE_DIR)/images.o: $(TOP)/examples/common/guest_images.S $(LINUX_IMAGE) $(INITRAMFS_DIR)/initramfs-client.cpio.gz \
 		$(SIMPLE_DIR)/guest-gicv2.dtb $(SIMPLE_DIR)/guest-gicv3.dtb
 	$(CC_A64) $(A64_CFLAGS) -DGUEST_KERNEL='"$(LINUX_IMAGE)"' -DGUEST_DTB_GICV3='"$(SIMPLE_DIR)/guest-gicv3.dtb"' \
 		-DGUEST_INITRD='"$(INITRAMFS_DIR)/initramfs-client.cpio.gz"' \

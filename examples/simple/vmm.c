@@ -1,6 +1,7 @@
 /* The `simple` example's VMM: one Linux guest (hostname `guest`) with the PL011 passed through. */
 #include <tessera/printf.h>
 #include <vmm/vmm.h>
+#include "../common/guest_images.h"
 
 #define GUEST_VCPU 0
 #define UART_IRQ   1 /* channel id of the PL011's interrupt (simple.system) */
@@ -8,11 +9,6 @@
 
 uint64_t guest_ram_vaddr __attribute__((section(".data"))) = 0;
 uint64_t gicd_probe_vaddr __attribute__((section(".data"))) = 0;
-
-extern const uint8_t guest_kernel[], guest_kernel_end[];
-extern const uint8_t guest_initrd[], guest_initrd_end[];
-extern const uint8_t guest_dtb[], guest_dtb_end[];
-extern const uint8_t guest_dtb_gicv3[], guest_dtb_gicv3_end[];
 
 static struct vmm_guest guest = {
     .name = "guest",
@@ -27,14 +23,7 @@ static struct vmm_guest guest = {
 void init(void)
 {
     guest.ram_vaddr = guest_ram_vaddr;
-    guest.kernel = guest_kernel;
-    guest.kernel_length = (size_t)(guest_kernel_end - guest_kernel);
-    guest.initrd = guest_initrd;
-    guest.initrd_length = (size_t)(guest_initrd_end - guest_initrd);
-    guest.dtb = guest_dtb;
-    guest.dtb_length = (size_t)(guest_dtb_end - guest_dtb);
-    guest.dtb_gicv3 = guest_dtb_gicv3;
-    guest.dtb_gicv3_length = (size_t)(guest_dtb_gicv3_end - guest_dtb_gicv3);
+    guest_images_attach(&guest);
     guest.gicd_probe_vaddr = gicd_probe_vaddr;
     vmm_start_guest(&guest);
 }

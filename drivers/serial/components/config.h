@@ -7,7 +7,9 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
+#include "../queue.h"
 
 #define SERIAL_MAX_CLIENTS 8
 #define SERIAL_DRIVER_CH   0
@@ -20,3 +22,8 @@ extern uint64_t notice_queue, notice_data, notice_data_size;
 
 /* How many clients the .system file gave (the first empty slot ends the table). */
 unsigned serial_config_client_count(void);
+/* Whether the .system file gave this PD channel `ch`. */
+bool serial_config_has_channel(unsigned ch);
+/* Set up the handle of the queue shared with the UART driver; false, with a message naming what
+ * the .system file lacks, if it is unusable. */
+bool serial_config_driver_queue(struct serial_queue_handle *h);

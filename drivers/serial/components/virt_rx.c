@@ -16,11 +16,6 @@
 static struct serial_rx_router router;
 static bool ready;
 
-static bool has_channel(microkit_channel ch)
-{
-    return (microkit_notifications >> ch) & 1;
-}
-
 static void act(const struct serial_rx_actions *actions)
 {
     if (actions->notify_driver) {
@@ -39,17 +34,12 @@ static void act(const struct serial_rx_actions *actions)
 void init(void)
 {
     serial_rx_router_init(&router, SERIAL_SWITCH_CHAR);
-    if (!serial_queue_init(&router.driver, (struct serial_queue *)driver_queue, (char *)driver_data,
-                           (uint32_t)driver_data_size) ||
-        !has_channel(SERIAL_DRIVER_CH)) {
-        tessera_printf("%s: error: no usable driver queue (driver_queue, driver_data, driver_data_size a power of "
-                       "two, channel %u)\n",
-                       microkit_name, SERIAL_DRIVER_CH);
+    if (!serial_config_driver_queue(&router.driver)) {
         return;
     }
     unsigned count = serial_config_client_count();
     for (unsigned i = 0; i < count; i++) {
-        if (!has_channel(i + 1) ||
+        if (!serial_config_has_channel(i + 1) ||
             !serial_rx_router_add_client(&router, (struct serial_queue *)client_queue[i], (char *)client_data[i],
                                          (uint32_t)client_data_size[i])) {
             tessera_printf("%s: error: client %u: needs channel %u and a data region a power of two in size\n",
@@ -57,7 +47,7 @@ void init(void)
             return;
         }
     }
-    router.have_notice = notice_queue != 0 && has_channel(SERIAL_NOTICE_CH) &&
+    router.have_notice = notice_queue != 0 && serial_config_has_channel(SERIAL_NOTICE_CH) &&
                          serial_queue_init(&router.notice, (struct serial_queue *)notice_queue, (char *)notice_data,
                                            (uint32_t)notice_data_size);
     ready = true;

@@ -14,7 +14,6 @@
 
 static struct serial_tx_virt virt;
 static int notice_index = -1;
-static unsigned client_count;
 static bool ready;
 
 /* The n-th (0-based) comma-separated entry of SERIAL_TX_COLOURS, into `out`. */
@@ -33,27 +32,17 @@ static void colour_of(unsigned n, char *out, unsigned size)
     out[i] = '\0';
 }
 
-static bool has_channel(microkit_channel ch)
-{
-    return (microkit_notifications >> ch) & 1;
-}
-
 void init(void)
 {
     serial_tx_init(&virt);
-    if (!serial_queue_init(&virt.driver, (struct serial_queue *)driver_queue, (char *)driver_data,
-                           (uint32_t)driver_data_size) ||
-        !has_channel(SERIAL_DRIVER_CH)) {
-        tessera_printf("%s: error: no usable driver queue (driver_queue, driver_data, driver_data_size a power of "
-                       "two, channel %u)\n",
-                       microkit_name, SERIAL_DRIVER_CH);
+    if (!serial_config_driver_queue(&virt.driver)) {
         return;
     }
-    client_count = serial_config_client_count();
+    unsigned client_count = serial_config_client_count();
     for (unsigned i = 0; i < client_count; i++) {
         char colour[SERIAL_TX_COLOUR_MAX];
         colour_of(i, colour, sizeof(colour));
-        if (!has_channel(i + 1) ||
+        if (!serial_config_has_channel(i + 1) ||
             serial_tx_add_client(&virt, (struct serial_queue *)client_queue[i], (char *)client_data[i],
                                  (uint32_t)client_data_size[i], colour) != (int)i) {
             tessera_printf("%s: error: client %u: needs channel %u, a data region a power of two in size and a "
@@ -62,7 +51,7 @@ void init(void)
             return;
         }
     }
-    if (notice_queue != 0 && has_channel(SERIAL_NOTICE_CH)) {
+    if (notice_queue != 0 && serial_config_has_channel(SERIAL_NOTICE_CH)) {
         notice_index = serial_tx_add_client(&virt, (struct serial_queue *)notice_queue, (char *)notice_data,
                                             (uint32_t)notice_data_size, 0);
     }
