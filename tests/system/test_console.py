@@ -21,8 +21,8 @@ def per_client_output(raw):
     return out
 
 
-def boot(console):
-    c = console("console", colour_blind=True)
+def boot(console, extra_args=()):
+    c = console("console", colour_blind=True, extra_args=extra_args)
     c.expect(r"serial: input goes to client 1; type @N to switch to client N \(1-2\), @@ for a literal @")
     c.expect(r"client1 login: |client2 login: ")
     c.expect(r"client1 login: |client2 login: ")
@@ -95,3 +95,17 @@ def test_two_guests_printing_at_once_lose_nothing(both):
         assert numbers == list(range(1, n + 1)), (
             f"client '{name}': {len(numbers)} numbered lines, first out of order near "
             f"{next((i for i, v in enumerate(numbers) if v != i + 1), None)}; last console lines:\n{c.tail()}")
+
+
+def test_both_clients_on_a_gicv3(console):
+    c = boot(console, ["-machine", "virt,virtualization=on,secure=off,gic-version=3"])
+    login_here(c, "client1")
+    assert c.run("hostname") == "client1"
+    switch(c, 2)
+    c.child.send("\r")
+    c.expect(r"client2 login: ")
+    login_here(c, "client2")
+    assert c.run("hostname") == "client2"
+    # Both VMMs gave their guest a GICv3 (their start lines may interleave: both print at once).
+    assert "system: 5 PDs, 2 VMs, 2 vCPUs" in c.raw_log() and "GICv3" in c.raw_log()
+    assert c.raw_log().count("GICv3)") == 2 and "GICv2)" not in c.raw_log()

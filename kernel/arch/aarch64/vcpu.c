@@ -144,9 +144,13 @@ static void enter_vcpu_mode(struct vcpu *v)
     }
     if (native_mode) {
         write_sysreg(hcr_el2, HCR_VCPU);
-        gic_unmask(INTID_MAINTENANCE);
         native_mode = false;
     }
+    /* Masked in native mode, or by irq.c when it fired while the loaded vCPU could not take it;
+     * a vCPU coming in, from native mode or straight from another vCPU, must hear of its EOIs
+     * (it stayed masked on a vCPU-to-vCPU switch, so a guest's EOIs went unreported and its
+     * timer and devices fell silent). */
+    gic_unmask(INTID_MAINTENANCE);
     if (!v->vppi_masked) {
         gic_unmask(INTID_VTIMER);
     } else {
