@@ -38,7 +38,8 @@ $(B)/host/tests/test_sysimage_check: $(TOP)/tests/unit/test_sysimage_check.c $(T
 
 UNIT_TESTS += $(B)/host/tests/test_sysimage_check
 
-KERNEL_HOST_CORE := $(TOP)/kernel/core/sched.c $(TOP)/kernel/core/ipc.c $(TOP)/kernel/core/pd.c
+KERNEL_HOST_CORE := $(TOP)/kernel/core/sched.c $(TOP)/kernel/core/ipc.c $(TOP)/kernel/core/pd.c \
+                    $(TOP)/kernel/core/vcpu_wait.c
 $(B)/host/tests/test_kernel_sched: $(TOP)/tests/unit/test_kernel_sched.c $(TOP)/tests/unit/fake_arch.c \
 		$(KERNEL_HOST_CORE) $(DEPS_STAMP)
 	@mkdir -p $(@D)

@@ -271,21 +271,25 @@ _Noreturn void schedule(void)
     struct thread *prev = current;
     bool prev_runnable = false;
 
+    bool stopped = prev != NULL && charge(prev, now);
+    /* Wake what is due before deciding whether prev can go on: the vCPU that just trapped on WFI
+     * may be one of them (its deadline passed while the kernel handled the trap), and a woken
+     * `current` is not queued (sched_ready), so only prev_runnable brings it back. */
+    if (idle_vcpus != 0) {
+        vcpu_wake_due(now);
+    }
     if (prev != NULL) {
-        bool stopped = charge(prev, now);
         prev_runnable = prev->state == THREAD_READY && !stopped;
     }
     /* Fast path: the running thread stays (nothing above it, nothing handed over, slice not over).
-     * Its budget end is unchanged, so the armed timer stays as it is. */
-    if (prev_runnable && preferred == NULL && !current_yielded && throttled_count == 0 &&
-        (int)prev->priority > highest_ready_priority() && !vcpu_wakeups_pending(now)) {
+     * Its budget end is unchanged, so the armed timer stays as it is, if it is still armed (it is
+     * not when it just fired, for a wake-up or a release). */
+    if (prev_runnable && preferred == NULL && !current_yielded && throttled_count == 0 && armed_deadline != 0 &&
+        (int)prev->priority > highest_ready_priority()) {
         kernel_exit(&prev->frame);
     }
     if (throttled_count != 0) {
         release_throttled(now);
-    }
-    if (idle_vcpus != 0) {
-        vcpu_wake_due(now);
     }
 
     struct thread *next = NULL;

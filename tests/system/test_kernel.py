@@ -141,4 +141,4 @@ def test_minimal_vm_exits_reach_vmm(boot, cpu):
     assert "vmm: guest wrote 0xcafef00d (4 bytes) to 0x10000014" in text
     assert "vmm: guest wrote 0x123456789abcdef (8 bytes) to 0x10000018" in text
     assert_passes(text, "vm-mmio-read", "vm-mmio-write", "vm-hvc", "vm-smc", "vm-virtual-irq", "vm-virtual-timer",
-                  "vm-virtual-timer-period")
+                  "vm-virtual-timer-period", "vm-guest-sctlr-isolated")

@@ -10,9 +10,6 @@ uint64_t fake_now;
 uint64_t fake_deadline;
 struct thread *fake_entered;
 jmp_buf fake_return;
-unsigned idle_vcpus;
-unsigned vcpu_count;
-struct vcpu vcpus[SYSIMAGE_MAX_VCPUS];
 
 uint64_t arch_counter_now(void)
 {
@@ -52,21 +49,6 @@ struct thread *fake_schedule(void)
         schedule();
     }
     return fake_entered;
-}
-
-void vcpu_wake_due(uint64_t now)
-{
-    (void)now;
-}
-
-uint64_t vcpu_next_deadline(void)
-{
-    return 0;
-}
-
-void vcpu_cancel_wfi(struct vcpu *vcpu)
-{
-    (void)vcpu;
 }
 
 void kputc(char c)

@@ -33,7 +33,7 @@ void arch_cpu_init(void)
     write_sysreg(mdcr_el2, (read_sysreg(pmcr_el0) >> 11) & 0x1f);
     write_sysreg(vpidr_el2, read_sysreg(midr_el1));
     write_sysreg(vmpidr_el2, read_sysreg(mpidr_el1));
-    write_sysreg(sctlr_el1, 0x30d00800UL);
+    write_sysreg(sctlr_el1, SCTLR_EL1_NATIVE);
     write_sysreg(cpacr_el1, 3UL << 20);
     write_sysreg(cntkctl_el1, 3);
     isb();

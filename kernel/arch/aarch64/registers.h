@@ -29,6 +29,20 @@
 #define SCTLR_SA       (1UL << 3)
 #define SCTLR_I        (1UL << 12)
 
+/*
+ * SCTLR_EL1 while native PDs run at EL0 with HCR_EL2.{TGE,DC} = {1,1} (Arm ARM D19.2.118):
+ * EL0 controls only. The RES1 bits of Armv8.0 plus SA0 (stack alignment checked), DZE (DC ZVA
+ * allowed), UCT (CTR_EL0 readable), nTWE (WFE not trapped) and UCI (cache cleaning by VA
+ * allowed): the values Linux gives its own EL0, harmless for a PD.
+ */
+#define SCTLR_EL1_NATIVE 0x34d4c810UL
+/* Bits that cannot affect EL0 under TGE=1 and DC=1, so a guest's value may differ in them while a
+ * PD runs: M, C, SA, CP15BEN, ITD, SED, EOS, I, WXN, IESB, EIS, SPAN, EE, nTLSMD, LSMAOE, DSSBS,
+ * EPAN (stage 1 of EL1&0 is off, EL1 and AArch32 are never used, exceptions go to EL2). */
+#define SCTLR_EL1_NATIVE_DONT_CARE                                                                               \
+    (SCTLR_M | SCTLR_C | SCTLR_SA | (1UL << 5) | (1UL << 7) | (1UL << 8) | (1UL << 11) | SCTLR_I | (1UL << 19) | \
+     (1UL << 21) | (1UL << 22) | (1UL << 23) | (1UL << 25) | (1UL << 28) | (1UL << 29) | (1UL << 44) | (1UL << 57))
+
 /* CPTR_EL2 (non-VHE): RES1 bits 13:12 and 9:0 (bit 8 is TZ on SVE cores), TFP traps FP/SIMD. */
 #define CPTR_EL2_RES1 0x000032ffUL
 #define CPTR_TFP      (1UL << 10)

@@ -5,7 +5,8 @@
  *
  * Lazy switching, as seL4 does: the EL1 registers of the last vCPU that ran (`loaded`) stay in
  * the hardware while native PDs run, except SCTLR/CPACR/CNTKCTL, which native PDs need set their
- * way and which are saved into the vCPU on the way out. Its timer keeps counting with PPI 27
+ * way and which are saved into the vCPU on the way out (SCTLR stays too when its EL0 bits are
+ * what PDs need: Linux's are). Its timer keeps counting with PPI 27
  * masked, so a timer that expires meanwhile is seen as soon as the vCPU runs again. A different
  * vCPU gets a full save and restore.
  */
@@ -15,16 +16,27 @@
 #include <kernel/vcpu.h>
 #include "registers.h"
 
-struct vcpu vcpus[SYSIMAGE_MAX_VCPUS];
-unsigned vcpu_count;
-
-/* vCPUs in IDLE_WFI with a timer deadline: the scheduler's per-entry checks are free without. */
-unsigned idle_vcpus;
-
 static struct vcpu *loaded;     /* whose EL1 state is in the registers */
 static bool native_mode = true; /* HCR and the three shared registers are set for native PDs */
+/* SCTLR_EL1 as last written or read by the kernel (arch_cpu_init leaves the native value). A write
+ * is worth avoiding: it may switch the MMU, so CPUs and emulators may flush TLBs on every one. */
+static uint64_t hw_sctlr = SCTLR_EL1_NATIVE;
 
-#define SCTLR_EL1_NATIVE     0x30d00800UL /* RES1 bits; MMU off (TGE makes it irrelevant anyway) */
+static void set_sctlr(uint64_t value)
+{
+    if (value != hw_sctlr) {
+        write_sysreg(sctlr_el1, value);
+        hw_sctlr = value;
+    }
+}
+
+/* A vCPU's SCTLR_EL1 may stay in place while native PDs run if every bit that can affect EL0
+ * there matches the native value: PDs then run exactly as under SCTLR_EL1_NATIVE. */
+static bool sctlr_fits_native(uint64_t value)
+{
+    return ((value ^ SCTLR_EL1_NATIVE) & ~SCTLR_EL1_NATIVE_DONT_CARE) == 0;
+}
+
 #define SCTLR_EL1_RESET      0x30d00800UL
 #define CPACR_FPEN_ALL       (3UL << 20)
 #define CNTKCTL_EL0_COUNTERS 0x3UL /* EL0PCTEN | EL0VCTEN: PDs may read the counters */
@@ -43,6 +55,7 @@ static void save_el1(struct vcpu *v)
     uint64_t *r = v->regs;
     if (!native_mode) {
         r[VCPU_SCTLR] = read_sysreg(sctlr_el1);
+        hw_sctlr = r[VCPU_SCTLR];
         r[VCPU_CPACR] = read_sysreg(cpacr_el1);
         r[VCPU_CNTKCTL_EL1] = read_sysreg(cntkctl_el1);
     }
@@ -110,6 +123,7 @@ static void enter_native_mode(void)
     }
     if (loaded != NULL) {
         loaded->regs[VCPU_SCTLR] = read_sysreg(sctlr_el1);
+        hw_sctlr = loaded->regs[VCPU_SCTLR];
         loaded->regs[VCPU_CPACR] = read_sysreg(cpacr_el1);
         loaded->regs[VCPU_CNTKCTL_EL1] = read_sysreg(cntkctl_el1);
     }
@@ -118,7 +132,9 @@ static void enter_native_mode(void)
      * masked while native PDs run, or an EOI the guest made just before it trapped would
      * interrupt them forever. It fires again as soon as the vCPU is back. */
     gic_mask(INTID_MAINTENANCE);
-    write_sysreg(sctlr_el1, SCTLR_EL1_NATIVE);
+    if (!sctlr_fits_native(hw_sctlr)) {
+        set_sctlr(SCTLR_EL1_NATIVE);
+    }
     write_sysreg(cpacr_el1, CPACR_FPEN_ALL);
     write_sysreg(cntkctl_el1, CNTKCTL_EL0_COUNTERS);
     write_sysreg(hcr_el2, HCR_NATIVE);
@@ -138,7 +154,7 @@ static void enter_vcpu_mode(struct vcpu *v)
     /* The three shared registers hold native values, or (straight from another vCPU) that
      * vCPU's: either way they must become this vCPU's own. */
     if (native_mode || other_vcpu) {
-        write_sysreg(sctlr_el1, v->regs[VCPU_SCTLR]);
+        set_sctlr(v->regs[VCPU_SCTLR]);
         write_sysreg(cpacr_el1, v->regs[VCPU_CPACR]);
         write_sysreg(cntkctl_el1, v->regs[VCPU_CNTKCTL_EL1]);
     }
@@ -239,6 +255,7 @@ static void hw_write(unsigned reg, uint64_t value)
     switch (reg) {
     case VCPU_SCTLR:
         write_sysreg(sctlr_el1, value);
+        hw_sctlr = value;
         break;
     case VCPU_CPACR:
         write_sysreg(cpacr_el1, value);
@@ -348,23 +365,6 @@ static void lr_write(struct vcpu *v, unsigned index, uint64_t value)
     }
 }
 
-/* The vCPU stops waiting in WFI (woken, restarted or stopped). */
-void vcpu_cancel_wfi(struct vcpu *v)
-{
-    if (v->thread.state == THREAD_IDLE_WFI && v->wfi_deadline != 0) {
-        idle_vcpus--;
-    }
-    v->wfi_deadline = 0;
-}
-
-static void wake_from_wfi(struct vcpu *v)
-{
-    if (v->thread.state == THREAD_IDLE_WFI) {
-        vcpu_cancel_wfi(v);
-        sched_ready(&v->thread);
-    }
-}
-
 /* Word layout of abi.h TESSERA_INJECT_WORD: the seL4 checks and error codes. */
 int vcpu_inject(struct vcpu *v, uint64_t word)
 {
@@ -380,7 +380,7 @@ int vcpu_inject(struct vcpu *v, uint64_t word)
     }
     /* The LR holds an 8-bit priority; the 5 bits seL4 accepts are its top bits. */
     lr_write(v, index, gic_make_lr(vintid, priority << 3, group));
-    wake_from_wfi(v);
+    vcpu_wake_from_wfi(v);
     return TESSERA_OK;
 }
 
@@ -462,8 +462,8 @@ static bool lr_pending(struct vcpu *v)
     return false;
 }
 
-/* WFI: the vCPU sleeps in the kernel until an interrupt is injected or its timer is due (seL4
- * forwards WFI to the VMM instead, which makes an idle guest spin). WFE just yields. */
+/* WFI: the vCPU sleeps in the kernel (vcpu_wait.c) until an interrupt is injected or its timer
+ * is due. WFE just yields. */
 void vcpu_handle_wfx(struct vcpu *v, uint64_t esr)
 {
     struct thread *t = &v->thread;
@@ -486,37 +486,5 @@ void vcpu_handle_wfx(struct vcpu *v, uint64_t esr)
             deadline = 1;
         }
     }
-    v->wfi_deadline = deadline;
-    if (deadline != 0) {
-        idle_vcpus++;
-    }
-    t->state = THREAD_IDLE_WFI;
-}
-
-void vcpu_wake_due(uint64_t now)
-{
-    if (idle_vcpus == 0) {
-        return;
-    }
-    for (unsigned i = 0; i < vcpu_count; i++) {
-        struct vcpu *v = &vcpus[i];
-        if (v->thread.state == THREAD_IDLE_WFI && v->wfi_deadline != 0 && v->wfi_deadline <= now) {
-            wake_from_wfi(v);
-        }
-    }
-}
-
-uint64_t vcpu_next_deadline(void)
-{
-    uint64_t best = 0;
-    if (idle_vcpus == 0) {
-        return 0;
-    }
-    for (unsigned i = 0; i < vcpu_count; i++) {
-        struct vcpu *v = &vcpus[i];
-        if (v->thread.state == THREAD_IDLE_WFI && v->wfi_deadline != 0 && (best == 0 || v->wfi_deadline < best)) {
-            best = v->wfi_deadline;
-        }
-    }
-    return best;
+    vcpu_wait_for_interrupt(v, deadline);
 }

@@ -36,13 +36,11 @@ bool vcpu_take_event_now(struct vcpu *vcpu);
 void vcpu_handle_wfx(struct vcpu *vcpu, uint64_t esr);
 void vcpu_handle_vtimer_irq(struct vcpu *vcpu);
 void vcpu_handle_maintenance(struct vcpu *vcpu);
+/* vcpu_wait.c: the vCPU waits in WFI until woken or `deadline` (counter value; 0 = no timer). */
+void vcpu_wait_for_interrupt(struct vcpu *vcpu, uint64_t deadline);
+void vcpu_wake_from_wfi(struct vcpu *vcpu);
 void vcpu_wake_due(uint64_t now);
 uint64_t vcpu_next_deadline(void);
 void vcpu_cancel_wfi(struct vcpu *vcpu);
 /* vCPUs in IDLE_WFI with a timer deadline: without any, the scheduler's checks are free. */
 extern unsigned idle_vcpus;
-
-static inline bool vcpu_wakeups_pending(uint64_t now)
-{
-    return idle_vcpus != 0 && vcpu_next_deadline() <= now;
-}

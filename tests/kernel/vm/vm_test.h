@@ -12,14 +12,15 @@
 #define VM_TEST_SPI         40
 #define VM_TEST_TICKS       10
 
-#define REPORT_READ_RESULT  0x00
-#define REPORT_HVC_RESULT   0x08
-#define REPORT_SMC_RESULT   0x10
-#define REPORT_REQUEST_SPI  0x18
-#define REPORT_SPI_SEEN     0x20
-#define REPORT_TICKS        0x28
-#define REPORT_TICK_TIME_US 0x30
-#define REPORT_EXCEPTION    0x38
-#define REPORT_DONE         0x40
-#define REPORT_MMIO_TICKS   0x48
-#define VM_TEST_MMIO_LOOPS  1000
+#define REPORT_READ_RESULT   0x00
+#define REPORT_HVC_RESULT    0x08
+#define REPORT_SMC_RESULT    0x10
+#define REPORT_REQUEST_SPI   0x18
+#define REPORT_SPI_SEEN      0x20
+#define REPORT_TICKS         0x28
+#define REPORT_TICK_TIME_US  0x30
+#define REPORT_EXCEPTION     0x38
+#define REPORT_DONE          0x40
+#define REPORT_MMIO_TICKS    0x48
+#define REPORT_HOSTILE_SCTLR 0x50
+#define VM_TEST_MMIO_LOOPS   1000

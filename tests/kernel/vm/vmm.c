@@ -98,6 +98,16 @@ static void check_write(uint64_t addr, unsigned size, uint64_t value)
     tessera_printf("vmm: guest wrote 0x%lx (%u bytes) to 0x%lx\n", value, size, addr);
 }
 
+/* A 4-byte load one byte past an aligned word: an alignment fault if the guest's SCTLR_EL1.A
+ * applied here, byte-swapped if its E0E did. */
+static uint32_t unaligned_little_endian_load(void)
+{
+    static const uint32_t words[2] = {0x11223344u, 0x55667788u};
+    uint32_t value;
+    __asm__ volatile("ldr %w0, [%1]" : "=r"(value) : "r"((const char *)words + 1) : "memory");
+    return value;
+}
+
 static void handle_report(uint64_t offset, uint64_t value)
 {
     switch (offset) {
@@ -132,6 +142,9 @@ static void handle_report(uint64_t offset, uint64_t value)
     case REPORT_MMIO_TICKS:
         tessera_printf("vmm: %u MMIO reads in %lu counter ticks at %lu Hz\n", VM_TEST_MMIO_LOOPS, value,
                        ktest_counter_frequency());
+        break;
+    case REPORT_HOSTILE_SCTLR:
+        KTEST_CHECK(unaligned_little_endian_load() == 0x88112233u, "vm-guest-sctlr-isolated");
         break;
     case REPORT_DONE:
         ktest_done();

@@ -11,6 +11,9 @@
 #define GICC_IAR  0x0c
 #define GICC_EOIR 0x10
 
+#define SCTLR_EL1_A   (1UL << 1)
+#define SCTLR_EL1_E0E (1UL << 24)
+
 static volatile unsigned timer_ticks;
 static volatile unsigned spi_count;
 static uint64_t timer_interval;
@@ -120,6 +123,14 @@ void guest_main(void)
     __asm__ volatile("msr cntv_ctl_el0, xzr");
     report(REPORT_TICKS, timer_ticks);
     report(REPORT_TICK_TIME_US, (end - start) * 1000000 / frequency);
+
+    /* 5. EL1 controls are the guest's own: alignment checking and big-endian EL0 data set here
+     * must not reach the VMM, which runs at EL0 while the guest waits. */
+    uint64_t sctlr;
+    __asm__ volatile("mrs %0, sctlr_el1" : "=r"(sctlr));
+    __asm__ volatile("msr sctlr_el1, %0; isb" ::"r"(sctlr | SCTLR_EL1_A | SCTLR_EL1_E0E));
+    report(REPORT_HOSTILE_SCTLR, 1);
+    __asm__ volatile("msr sctlr_el1, %0; isb" ::"r"(sctlr));
     report(REPORT_DONE, 1);
     for (;;) {
         __asm__ volatile("wfi");

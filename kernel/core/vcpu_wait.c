@@ -1,0 +1,67 @@
+/*
+ * vCPUs waiting in WFI: the kernel keeps a vCPU that executed WFI off the CPU until an interrupt
+ * is injected into it or its virtual timer's deadline passes (seL4 hands WFI to the VMM instead,
+ * which makes an idle guest spin). Portable: the arch code decides the deadline from the timer
+ * registers; this file keeps the bookkeeping the scheduler consults.
+ *
+ * Invariant: idle_vcpus counts the vCPUs in THREAD_IDLE_WFI with wfi_deadline != 0.
+ */
+#include <kernel/sched.h>
+#include <kernel/vcpu.h>
+
+struct vcpu vcpus[SYSIMAGE_MAX_VCPUS];
+unsigned vcpu_count;
+unsigned idle_vcpus;
+
+void vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline)
+{
+    v->wfi_deadline = deadline;
+    if (deadline != 0) {
+        idle_vcpus++;
+    }
+    v->thread.state = THREAD_IDLE_WFI;
+}
+
+void vcpu_cancel_wfi(struct vcpu *v)
+{
+    if (v->thread.state == THREAD_IDLE_WFI && v->wfi_deadline != 0) {
+        idle_vcpus--;
+    }
+    v->wfi_deadline = 0;
+}
+
+void vcpu_wake_from_wfi(struct vcpu *v)
+{
+    if (v->thread.state == THREAD_IDLE_WFI) {
+        vcpu_cancel_wfi(v);
+        sched_ready(&v->thread);
+    }
+}
+
+void vcpu_wake_due(uint64_t now)
+{
+    if (idle_vcpus == 0) {
+        return;
+    }
+    for (unsigned i = 0; i < vcpu_count; i++) {
+        struct vcpu *v = &vcpus[i];
+        if (v->thread.state == THREAD_IDLE_WFI && v->wfi_deadline != 0 && v->wfi_deadline <= now) {
+            vcpu_wake_from_wfi(v);
+        }
+    }
+}
+
+uint64_t vcpu_next_deadline(void)
+{
+    uint64_t best = 0;
+    if (idle_vcpus == 0) {
+        return 0;
+    }
+    for (unsigned i = 0; i < vcpu_count; i++) {
+        struct vcpu *v = &vcpus[i];
+        if (v->thread.state == THREAD_IDLE_WFI && v->wfi_deadline != 0 && (best == 0 || v->wfi_deadline < best)) {
+            best = v->wfi_deadline;
+        }
+    }
+    return best;
+}
