@@ -32,6 +32,9 @@ enum tessera_syscall {
     SYS_SMC = 13,            /* x0..x6 SMC arguments. Out: x0..x3. Only for PDs with smc="true" */
     SYS_DEBUG_PUTC = 14,     /* x0 character. Debug builds only */
     SYS_DEBUG_POWEROFF = 15, /* ends the whole system (PSCI SYSTEM_OFF). Debug builds only */
+    /* x0 length <= TESSERA_DEBUG_TEXT_MAX: prints the IPC buffer's debug_text in one piece, so
+     * lines of different PDs never mix. Out: x0 error. Debug builds only */
+    SYS_DEBUG_WRITE = 16,
     SYS_COUNT
 };
 
@@ -130,7 +133,10 @@ enum tessera_vcpu_reg {
 #define TESSERA_PD_STACK_TOP     0xffffffe000UL
 #define TESSERA_PD_STACK_DEFAULT 0x2000UL
 
-/* IPC buffer layout: message registers first. */
+/* IPC buffer layout: message registers first, then the text of SYS_DEBUG_WRITE (apart, so that
+ * printing never disturbs a message being built). */
+#define TESSERA_DEBUG_TEXT_MAX 256
 struct tessera_ipc_buffer {
     unsigned long mrs[TESSERA_MSG_MAX_WORDS];
+    char debug_text[TESSERA_DEBUG_TEXT_MAX];
 };

@@ -9,21 +9,38 @@ void microkit_dbg_putc(int c)
     tessera_syscall1(SYS_DEBUG_PUTC, (uint64_t)c);
 }
 
-void microkit_dbg_puts(const char *s)
+/* Output is collected in the IPC buffer's debug_text and written a line at a time (or a full
+ * buffer), so that two PDs printing at once give whole lines, not a mix of their characters. */
+static unsigned text_length;
+
+static void flush_text(void)
 {
-    while (*s != '\0') {
-        microkit_dbg_putc(*s++);
+    if (text_length != 0) {
+        tessera_syscall1(SYS_DEBUG_WRITE, text_length);
+        text_length = 0;
     }
 }
 
 static void put_char(char c)
 {
-    microkit_dbg_putc(c);
+    microkit_ipc_buffer()->debug_text[text_length++] = c;
+    if (c == '\n' || text_length == TESSERA_DEBUG_TEXT_MAX) {
+        flush_text();
+    }
+}
+
+void microkit_dbg_puts(const char *s)
+{
+    while (*s != '\0') {
+        put_char(*s++);
+    }
+    flush_text();
 }
 
 void tessera_vprintf(const char *fmt, __builtin_va_list args)
 {
     tessera_vformat(put_char, fmt, args);
+    flush_text();
 }
 
 void tessera_printf(const char *fmt, ...)

@@ -65,6 +65,11 @@ def test_logins_in_their_colours_and_input_switching(both):
     # Nothing of a guest's is outside its colour: the text between pieces is the system's own.
     between = ANSI.sub("", PIECE.sub("", raw))
     assert "login:" not in between, "a login prompt arrived uncoloured"
+    # Both VMMs announce their guest at the same moment: each line arrives whole.
+    for n in (1, 2):
+        assert re.search(rf"\nVMM\|client{n}: starting Linux \(boot 1, GICv2\): kernel at 0x[0-9a-f]+, initrd "
+                         rf"0x[0-9a-f]+\.\.0x[0-9a-f]+, device tree at 0x[0-9a-f]+\n", raw), \
+            f"client {n}'s VMM start line is not whole; console:\n{c.tail()}"
     # Input is with client 1 again after '@1'.
     assert c.run("hostname") == "client1"
     switch(c, 2)

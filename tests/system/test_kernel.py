@@ -123,7 +123,7 @@ def test_setvar_values_seen_by_pd(boot):
     paddr = int(match.group(2), 16)
     assert re.search(rf"shared\b.*0x0*{paddr:x}\b", report, re.I), \
         f"PD saw paddr {paddr:#x}, which the layout report does not give for region 'shared':\n{report}"
-    assert_passes(text, "setvar-vaddr", "setvar-paddr", "shared-region")
+    assert_passes(text, "setvar-vaddr", "setvar-paddr", "shared-region", "debug-write-length-checked")
 
 
 def test_budget_and_timeslicing(boot):
