@@ -123,6 +123,8 @@ void serial_rx_router_init(struct serial_rx_router *r, char switch_char)
     r->client_count = 0;
     r->have_notice = false;
     r->waiting_for = 0;
+    r->waiting_since_ms = 0;
+    r->patience_ms = SERIAL_RX_PATIENCE_DEFAULT;
     r->notices_dropped = 0;
 }
 
@@ -133,43 +135,77 @@ bool serial_rx_router_add_client(struct serial_rx_router *r, struct serial_queue
         return false;
     }
     r->delivered[r->client_count] = 0;
+    r->dropping[r->client_count] = false;
+    r->dropped[r->client_count] = 0;
+    r->dropped_total[r->client_count] = 0;
     r->client_count++;
     r->input.client_count = r->client_count;
     return true;
 }
 
-/* Text of a notice, built without a printf: "<prefix><number><suffix>". */
+struct notice_text {
+    char line[160];
+    unsigned length;
+};
+
+static void append_text(struct notice_text *t, const char *text)
+{
+    for (const char *p = text; *p != '\0' && t->length < sizeof(t->line); p++) {
+        t->line[t->length++] = *p;
+    }
+}
+
+static void append_number(struct notice_text *t, uint64_t number)
+{
+    char digits[20];
+    unsigned d = 0;
+    do {
+        digits[d++] = (char)('0' + number % 10);
+        number /= 10;
+    } while (number != 0 && d < sizeof(digits));
+    while (d > 0 && t->length < sizeof(t->line)) {
+        t->line[t->length++] = digits[--d];
+    }
+}
+
+static void send_notice(struct serial_rx_router *r, const struct notice_text *t, struct serial_rx_actions *actions)
+{
+    if (serial_queue_free(&r->notice) < t->length) {
+        r->notices_dropped++; /* counted; the TX virtualiser is far behind */
+        return;
+    }
+    serial_enqueue_batch(&r->notice, t->line, t->length);
+    if (serial_queue_take_data_signal(&r->notice)) {
+        actions->notify_notice = true;
+    }
+}
+
+/* A notice "<prefix><number><suffix>", built without a printf. */
 static void notice(struct serial_rx_router *r, const char *prefix, unsigned number, const char *suffix,
                    struct serial_rx_actions *actions)
 {
     if (!r->have_notice) {
         return;
     }
-    char line[160];
-    unsigned n = 0;
-    for (const char *p = prefix; *p != '\0' && n < sizeof(line); p++) {
-        line[n++] = *p;
-    }
-    char digits[10];
-    unsigned d = 0;
-    do {
-        digits[d++] = (char)('0' + number % 10);
-        number /= 10;
-    } while (number != 0 && d < sizeof(digits));
-    while (d > 0 && n < sizeof(line)) {
-        line[n++] = digits[--d];
-    }
-    for (const char *p = suffix; *p != '\0' && n < sizeof(line); p++) {
-        line[n++] = *p;
-    }
-    if (serial_queue_free(&r->notice) < n) {
-        r->notices_dropped++; /* counted; the TX virtualiser is far behind */
+    struct notice_text t = {.length = 0};
+    append_text(&t, prefix);
+    append_number(&t, number);
+    append_text(&t, suffix);
+    send_notice(r, &t, actions);
+}
+
+static void notice_reads_again(struct serial_rx_router *r, unsigned client, struct serial_rx_actions *actions)
+{
+    if (!r->have_notice) {
         return;
     }
-    serial_enqueue_batch(&r->notice, line, n);
-    if (serial_queue_take_data_signal(&r->notice)) {
-        actions->notify_notice = true;
-    }
+    struct notice_text t = {.length = 0};
+    append_text(&t, "\r\nserial: client ");
+    append_number(&t, client);
+    append_text(&t, " reads again; ");
+    append_number(&t, r->dropped[client - 1]);
+    append_text(&t, " characters typed for it meanwhile were dropped\r\n");
+    send_notice(r, &t, actions);
 }
 
 static void clear_actions(struct serial_rx_actions *actions)
@@ -193,8 +229,10 @@ void serial_rx_router_start(struct serial_rx_router *r, struct serial_rx_actions
     notice(r, hint, r->client_count, tail, actions);
 }
 
-/* Route one character if its output fits; false if it must wait for its client. */
-static bool route_one(struct serial_rx_router *r, char c, struct serial_rx_actions *actions, bool *delivered)
+/* Route one character if its output fits (or its client is not reading); false if it must wait
+ * for its client. */
+static bool route_one(struct serial_rx_router *r, char c, uint64_t now_ms, struct serial_rx_actions *actions,
+                      bool *delivered)
 {
     struct serial_rx_virt next = r->input;
     struct serial_rx_output out;
@@ -202,21 +240,37 @@ static bool route_one(struct serial_rx_router *r, char c, struct serial_rx_actio
     unsigned index = out.client - 1;
     if (out.count > 0) {
         struct serial_queue_handle *q = &r->clients[index];
-        if (serial_queue_free(q) < out.count) {
+        bool fits = serial_queue_free(q) >= out.count;
+        if (!fits && !r->dropping[index]) {
             /* Ask the client's VMM for a signal when it frees space, then look once more. */
             serial_queue_request_space_signal(q);
-            if (serial_queue_free(q) < out.count) {
-                if (r->waiting_for != out.client) {
-                    r->waiting_for = out.client;
-                    notice(r, "\r\nserial: client ", out.client, " is not taking input; typing waits for it\r\n",
-                           actions);
-                }
-                return false;
-            }
+            fits = serial_queue_free(q) >= out.count;
         }
-        serial_enqueue_batch(q, out.bytes, out.count);
-        r->delivered[index] += out.count;
-        delivered[index] = true;
+        if (fits) {
+            if (r->dropping[index]) {
+                r->dropping[index] = false;
+                notice_reads_again(r, out.client, actions);
+            }
+            serial_enqueue_batch(q, out.bytes, out.count);
+            r->delivered[index] += out.count;
+            delivered[index] = true;
+        } else if (r->dropping[index]) {
+            r->dropped[index] += out.count;
+            r->dropped_total[index] += out.count;
+        } else if (r->waiting_for != out.client) {
+            r->waiting_for = out.client;
+            r->waiting_since_ms = now_ms;
+            notice(r, "\r\nserial: client ", out.client, " is not taking input; typing waits for it\r\n", actions);
+            return false;
+        } else if (now_ms - r->waiting_since_ms < r->patience_ms) {
+            return false;
+        } else {
+            r->dropping[index] = true;
+            r->dropped[index] = out.count;
+            r->dropped_total[index] += out.count;
+            notice(r, "\r\nserial: client ", out.client,
+                   " is not reading; what is typed for it is dropped until it reads\r\n", actions);
+        }
     }
     r->input = next;
     r->waiting_for = 0;
@@ -226,7 +280,7 @@ static bool route_one(struct serial_rx_router *r, char c, struct serial_rx_actio
     return true;
 }
 
-void serial_rx_route(struct serial_rx_router *r, struct serial_rx_actions *actions)
+void serial_rx_route(struct serial_rx_router *r, uint64_t now_ms, struct serial_rx_actions *actions)
 {
     clear_actions(actions);
     bool delivered[SERIAL_RX_MAX_CLIENTS] = {false};
@@ -240,7 +294,13 @@ void serial_rx_route(struct serial_rx_router *r, struct serial_rx_actions *actio
             }
             continue;
         }
-        if (r->client_count == 0 || !route_one(r, c, actions, delivered)) {
+        if (r->client_count == 0) {
+            break;
+        }
+        if (!route_one(r, c, now_ms, actions, delivered)) {
+            /* Held back: hear of more typing too, which is when the patience rule is looked at
+             * again (a client that never reads would otherwise hold the switch character). */
+            serial_queue_request_data_signal(&r->driver);
             break;
         }
         serial_queue_consume(&r->driver, 1);

@@ -45,10 +45,15 @@ void serial_rx_input(struct serial_rx_virt *v, char c, struct serial_rx_output *
  * The RX virtualiser's router: typed input from the UART driver's queue, through the switch, into
  * the selected client's queue. A character leaves the driver's queue only once everything it
  * produces fits in its client's queue: a full client holds input back (the driver then holds it
- * in the UART, and the UART holds back the sender), nothing is dropped or sent elsewhere.
- * Each switch, and the first wait on a full client, is announced on `notice` (one line).
+ * in the UART, and the UART holds back the sender), nothing is sent elsewhere.
+ * A client that reads nothing for `patience_ms` while input waits for it is taken as not reading
+ * (SPEC section 4): from then on what is typed for it is dropped and counted, so that the switch
+ * character still works and the person can move to another client, until it reads again.
+ * Each switch, the first wait on a full client, the start and the end of dropping are announced
+ * on `notice` (one line each).
  */
-#define SERIAL_RX_MAX_CLIENTS 8
+#define SERIAL_RX_MAX_CLIENTS      8
+#define SERIAL_RX_PATIENCE_DEFAULT 2000 /* ms */
 
 struct serial_rx_router {
     struct serial_rx_virt input;
@@ -58,7 +63,12 @@ struct serial_rx_router {
     struct serial_queue_handle notice; /* to the TX virtualiser; capacity 0: no notices */
     bool have_notice;
     unsigned waiting_for; /* 1-based client whose full queue holds input back, or 0 */
+    uint64_t waiting_since_ms;
+    uint64_t patience_ms;
     uint64_t delivered[SERIAL_RX_MAX_CLIENTS];
+    bool dropping[SERIAL_RX_MAX_CLIENTS];    /* the client is taken as not reading */
+    uint64_t dropped[SERIAL_RX_MAX_CLIENTS]; /* characters dropped since it stopped reading */
+    uint64_t dropped_total[SERIAL_RX_MAX_CLIENTS];
     unsigned notices_dropped; /* the notice queue was full */
 };
 
@@ -74,4 +84,5 @@ void serial_rx_router_init(struct serial_rx_router *r, char switch_char);
 bool serial_rx_router_add_client(struct serial_rx_router *r, struct serial_queue *queue, char *data, uint32_t capacity);
 /* Print the start-up line that says how to switch (after every client is added). */
 void serial_rx_router_start(struct serial_rx_router *r, struct serial_rx_actions *actions);
-void serial_rx_route(struct serial_rx_router *r, struct serial_rx_actions *actions);
+/* Route what can go. now_ms: a clock in milliseconds (any origin), for the patience rule. */
+void serial_rx_route(struct serial_rx_router *r, uint64_t now_ms, struct serial_rx_actions *actions);

@@ -111,6 +111,26 @@ def test_both_clients_on_a_gicv3(console):
     c.expect(r"client2 login: ")
     login_here(c, "client2")
     assert c.run("hostname") == "client2"
-    # Both VMMs gave their guest a GICv3 (their start lines may interleave: both print at once).
+    # Both VMMs gave their guest a GICv3.
     assert "system: 5 PDs, 2 VMs, 2 vCPUs" in c.raw_log() and "GICv3" in c.raw_log()
     assert c.raw_log().count("GICv3)") == 2 and "GICv2)" not in c.raw_log()
+
+
+def test_a_client_that_stops_reading_does_not_hold_the_console(both):
+    """Client 2 powers off, the person keeps typing to it (more than its queue holds), then
+    switches back: after two seconds without reading, its input is dropped and reported, so
+    '@1' still gets through and client 1 answers."""
+    c = both
+    switch(c, 2)
+    c.child.send("poweroff\r")
+    c.expect(r"VMM\|client2: guest stopped", timeout=COMMAND_TIMEOUT)
+    for _ in range(10):
+        c.child.send("x" * 1000)  # 10,000 characters: client 2's queue holds 8 KiB
+        time.sleep(0.1)
+    c.expect(r"serial: client 2 is not taking input; typing waits for it", timeout=COMMAND_TIMEOUT)
+    time.sleep(2.5)
+    c.child.send("@1")
+    c.expect(r"serial: client 2 is not reading; what is typed for it is dropped until it reads",
+             timeout=COMMAND_TIMEOUT)
+    c.expect(r"serial: input goes to client 1\r", timeout=COMMAND_TIMEOUT)
+    assert c.run("hostname") == "client1"

@@ -310,7 +310,7 @@ static void rx_burst_with_switches(void **state)
     (void)state;
     struct serial_rx_actions a;
     ring_put(&typed, "ab@2cd@1e@@f");
-    serial_rx_route(&rx, &a);
+    serial_rx_route(&rx, 0, &a);
     assert_string_equal(ring_take(&in1), "abe@f");
     assert_string_equal(ring_take(&in2), "cd");
     assert_int_equal(a.notify_clients, 3); /* both VMMs start wanting a signal */
@@ -324,12 +324,12 @@ static void rx_full_client_holds_input_back(void **state)
     (void)state;
     struct serial_rx_actions a;
     ring_put(&typed, "0123456789abcdefXYZ@2ok"); /* client 1's queue holds 16 */
-    serial_rx_route(&rx, &a);
+    serial_rx_route(&rx, 0, &a);
     assert_string_equal(ring_take(&in1), "0123456789abcdef");
     assert_int_equal(serial_queue_length(&typed.peer), 7); /* "XYZ@2ok" still waits, in order */
     assert_int_equal(in1.header.producer_signalled, 0);    /* asked client 1 to signal when it reads */
     assert_non_null(strstr(ring_take(&rx_notices), "client 1 is not taking input"));
-    serial_rx_route(&rx, &a); /* client 1 read its input and signalled */
+    serial_rx_route(&rx, 0, &a); /* client 1 read its input and signalled */
     assert_string_equal(ring_take(&in1), "XYZ");
     assert_string_equal(ring_take(&in2), "ok");
     assert_int_equal(serial_queue_length(&typed.peer), 0);
@@ -342,12 +342,12 @@ static void rx_switch_target_full_holds_back(void **state)
     static const char fill[] = "................";
     assert_int_equal(serial_enqueue_batch(&in2.peer, fill, 16), 16); /* client 2's queue is full */
     ring_put(&typed, "@2x");
-    serial_rx_route(&rx, &a);
+    serial_rx_route(&rx, 0, &a);
     /* The switch happened; 'x' waits for client 2, it does not go to client 1. */
     assert_string_equal(ring_take(&in1), "");
     assert_int_equal(serial_queue_length(&typed.peer), 1);
     ring_take(&in2);
-    serial_rx_route(&rx, &a);
+    serial_rx_route(&rx, 0, &a);
     assert_string_equal(ring_take(&in2), "x");
 }
 
@@ -357,13 +357,59 @@ static void rx_driver_told_when_space_frees(void **state)
     struct serial_rx_actions a;
     typed.header.producer_signalled = 1; /* the driver has not asked */
     ring_put(&typed, "a");
-    serial_rx_route(&rx, &a);
+    serial_rx_route(&rx, 0, &a);
     assert_false(a.notify_driver);
     serial_queue_request_space_signal(&typed.peer); /* the driver found the queue full */
     ring_put(&typed, "b");
-    serial_rx_route(&rx, &a);
+    serial_rx_route(&rx, 0, &a);
     assert_true(a.notify_driver);
     assert_int_equal(typed.header.consumer_signalled, 0); /* and we wait for more input */
+}
+
+static void rx_client_not_reading_is_dropped_so_switching_still_works(void **state)
+{
+    (void)state;
+    struct serial_rx_actions a;
+    static const char fill[] = "................";
+    assert_int_equal(serial_enqueue_batch(&in1.peer, fill, 16), 16); /* client 1 reads nothing */
+    ring_put(&typed, "abc");
+    serial_rx_route(&rx, 1000, &a);
+    assert_non_null(strstr(ring_take(&rx_notices), "client 1 is not taking input; typing waits for it"));
+    ring_put(&typed, "d@2x");
+    serial_rx_route(&rx, 2999, &a); /* within its patience: everything still waits, in order */
+    assert_int_equal(serial_queue_length(&typed.peer), 7);
+    assert_string_equal(ring_take(&in2), "");
+    serial_rx_route(&rx, 3000, &a); /* two seconds without reading: it is not reading */
+    assert_string_equal(ring_take(&in2), "x");
+    assert_int_equal(serial_queue_length(&typed.peer), 0);
+    assert_int_equal(rx.dropped[0], 4);
+    const char *notices = ring_take(&rx_notices);
+    assert_non_null(strstr(notices, "client 1 is not reading; what is typed for it is dropped until it reads"));
+    assert_non_null(strstr(notices, "input goes to client 2"));
+    /* It reads again: input for it is delivered again, and the loss is reported. */
+    ring_take(&in1);
+    ring_put(&typed, "@1yz");
+    serial_rx_route(&rx, 3500, &a);
+    assert_string_equal(ring_take(&in1), "yz");
+    assert_non_null(
+        strstr(ring_take(&rx_notices), "client 1 reads again; 4 characters typed for it meanwhile were dropped"));
+    assert_int_equal(rx.dropped_total[0], 4);
+}
+
+static void rx_slow_client_within_patience_loses_nothing(void **state)
+{
+    (void)state;
+    struct serial_rx_actions a;
+    ring_put(&typed, "0123456789abcdefghijklmnopqrstuvwxyz"); /* 36 characters, room for 16 */
+    uint64_t now = 0;
+    char got[64] = "";
+    for (unsigned round = 0; round < 5; round++) {
+        serial_rx_route(&rx, now, &a);
+        strcat(got, ring_take(&in1)); /* it reads a little late every time */
+        now += 1500;
+    }
+    assert_string_equal(got, "0123456789abcdefghijklmnopqrstuvwxyz");
+    assert_int_equal(rx.dropped_total[0], 0);
 }
 
 int main(void)
@@ -384,6 +430,8 @@ int main(void)
         cmocka_unit_test_setup(rx_full_client_holds_input_back, rx_setup),
         cmocka_unit_test_setup(rx_switch_target_full_holds_back, rx_setup),
         cmocka_unit_test_setup(rx_driver_told_when_space_frees, rx_setup),
+        cmocka_unit_test_setup(rx_client_not_reading_is_dropped_so_switching_still_works, rx_setup),
+        cmocka_unit_test_setup(rx_slow_client_within_patience_loses_nothing, rx_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
