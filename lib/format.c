@@ -72,7 +72,7 @@ void tessera_vformat(void (*put)(char c), const char *fmt, __builtin_va_list arg
             break;
         case 'p':
             put_string(put, "0x");
-            put_unsigned(put, (uint64_t)__builtin_va_arg(args, void *), 16, width, pad);
+            put_unsigned(put, (uint64_t) __builtin_va_arg(args, void *), 16, width, pad);
             break;
         case 's': {
             const char *s = __builtin_va_arg(args, const char *);
