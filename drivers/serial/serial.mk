@@ -24,10 +24,12 @@ UNIT_TESTS += $(B)/host/tests/test_serial $(B)/host/tests/test_serial_virt
 -include $(SERIAL_OBJS:.o=.d)
 
 # The serial PDs: the UART driver (the board's chip: BOARD_DEBUG_UART in boards/<board>/board.mk)
-# and the two virtualisers. Build settings: SERIAL_TX_COLOURS (SGR codes, client 1 first) and
-# SERIAL_SWITCH_CHAR (a C character literal).
+# and the two virtualisers. Build settings: SERIAL_TX_COLOURS (SGR codes, client 1 first),
+# SERIAL_SWITCH_CHAR (a C character literal) and SERIAL_RX_PATIENCE_MS (how long a client may read
+# nothing while input waits for it before that input is dropped).
 SERIAL_TX_COLOURS ?= 32,31,33,34,35,36,92,91
 SERIAL_SWITCH_CHAR ?= '@'
+SERIAL_RX_PATIENCE_MS ?= 5000
 SERIAL_UART_CHIP_pl011 := pl011
 SERIAL_UART_CHIP_meson := meson_uart
 SERIAL_UART_OBJ := $(B)/drivers/serial/$(SERIAL_UART_CHIP_$(BOARD_DEBUG_UART)).o
@@ -36,14 +38,14 @@ SERIAL_PDS := $(SERIAL_PD_DIR)/uart_driver.elf $(SERIAL_PD_DIR)/serial_virt_tx.e
 
 # The settings are compiled in: rebuild when they change.
 SERIAL_SETTINGS := $(SERIAL_PD_DIR)/settings
-SERIAL_SETTINGS_TEXT := colours=$(SERIAL_TX_COLOURS) switch=$(SERIAL_SWITCH_CHAR)
+SERIAL_SETTINGS_TEXT := colours=$(SERIAL_TX_COLOURS) switch=$(SERIAL_SWITCH_CHAR) patience=$(SERIAL_RX_PATIENCE_MS)
 $(shell mkdir -p $(SERIAL_PD_DIR) && [ "$$(cat $(SERIAL_SETTINGS) 2>/dev/null)" = "$(SERIAL_SETTINGS_TEXT)" ] || \
 	printf '%s\n' "$(SERIAL_SETTINGS_TEXT)" > $(SERIAL_SETTINGS))
 
 $(SERIAL_PD_DIR)/%.o: $(TOP)/drivers/serial/components/%.c $(SERIAL_SETTINGS) $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC_A64) $(PD_CFLAGS) -DSERIAL_TX_COLOURS='"$(SERIAL_TX_COLOURS)"' -DSERIAL_SWITCH_CHAR="$(SERIAL_SWITCH_CHAR)" \
-		-c $< -o $@
+		-DSERIAL_RX_PATIENCE_MS=$(SERIAL_RX_PATIENCE_MS) -c $< -o $@
 
 $(SERIAL_PD_DIR)/uart_driver.elf: $(SERIAL_PD_DIR)/uart_driver.o $(SERIAL_UART_OBJ) $(SERIAL_LIB) $(RUNTIME_LIB) $(RUNTIME_CRT0)
 	$(call pd_link,$@,$(SERIAL_PD_DIR)/uart_driver.o $(SERIAL_UART_OBJ) $(SERIAL_LIB))

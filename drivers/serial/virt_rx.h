@@ -53,7 +53,7 @@ void serial_rx_input(struct serial_rx_virt *v, char c, struct serial_rx_output *
  * on `notice` (one line each).
  */
 #define SERIAL_RX_MAX_CLIENTS      8
-#define SERIAL_RX_PATIENCE_DEFAULT 2000 /* ms */
+#define SERIAL_RX_PATIENCE_DEFAULT 5000 /* ms; the PD takes SERIAL_RX_PATIENCE_MS */
 
 struct serial_rx_router {
     struct serial_rx_virt input;

@@ -287,6 +287,7 @@ static int rx_setup(void **state)
     ring_init(&in2, 16);
     ring_init(&rx_notices, 1024);
     serial_rx_router_init(&rx, '@');
+    rx.patience_ms = 2000;
     assert_true(serial_queue_init(&rx.driver, &typed.header, typed.data, 256));
     rx.have_notice = serial_queue_init(&rx.notice, &rx_notices.header, rx_notices.data, 1024);
     assert_true(serial_rx_router_add_client(&rx, &in1.header, in1.data, 16));

@@ -12,6 +12,9 @@
 #ifndef SERIAL_SWITCH_CHAR
 #define SERIAL_SWITCH_CHAR '@'
 #endif
+#ifndef SERIAL_RX_PATIENCE_MS
+#define SERIAL_RX_PATIENCE_MS SERIAL_RX_PATIENCE_DEFAULT
+#endif
 
 static struct serial_rx_router router;
 static bool ready;
@@ -47,6 +50,7 @@ static void act(const struct serial_rx_actions *actions)
 void init(void)
 {
     serial_rx_router_init(&router, SERIAL_SWITCH_CHAR);
+    router.patience_ms = SERIAL_RX_PATIENCE_MS;
     if (!serial_config_driver_queue(&router.driver)) {
         return;
     }
