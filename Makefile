@@ -47,7 +47,7 @@ $(DEPS_STAMP): $(TOP)/scripts/deps.sh
 	@bash $(TOP)/scripts/deps.sh
 	@mkdir -p $(@D) && touch $@
 
-.PHONY: all deps run test unit-test system-test bench clean help format
+.PHONY: all deps run test unit-test system-test bench stress clean help format
 all:
 
 deps: $(DEPS_STAMP)
@@ -89,6 +89,10 @@ system-test: all
 bench: all
 	@$(PYTHON) $(TOP)/scripts/bench.py --build-dir $(B)
 
+# Minutes of @N switching and commands on the console example (not part of `make test`).
+stress: all
+	@TESSERA_BUILD_DIR=$(B) $(PYTHON) $(TOP)/scripts/stress-console.py --gdb $(if $(ROUNDS),--rounds $(ROUNDS))
+
 format:
 	@git ls-files '*.c' '*.h' | xargs clang-format -i
 
@@ -101,4 +105,5 @@ help:
 	@echo "  make run     boot EXAMPLE under QEMU on this terminal (Ctrl-a x quits)"
 	@echo "  make test    host unit tests + system tests under QEMU; last line: N passed, N failed"
 	@echo "  make bench   benchmarks, as ratios against a baseline run in the same invocation"
+	@echo "  make stress  minutes of @N switching and commands on the console example (ROUNDS=60)"
 	@echo "  examples: $(EXAMPLES)"
