@@ -262,7 +262,10 @@ static bool route_one(struct serial_rx_router *r, char c, uint64_t now_ms, struc
             r->waiting_since_ms = now_ms;
             notice(r, "\r\nserial: client ", out.client, " is not taking input; typing waits for it\r\n", actions);
             return false;
-        } else if (now_ms - r->waiting_since_ms < r->patience_ms) {
+        } else if (now_ms < r->waiting_since_ms || now_ms - r->waiting_since_ms < r->patience_ms) {
+            if (now_ms < r->waiting_since_ms) {
+                r->waiting_since_ms = now_ms; /* the clock went back: start the wait again */
+            }
             return false;
         } else {
             r->dropping[index] = true;

@@ -397,6 +397,22 @@ static void rx_client_not_reading_is_dropped_so_switching_still_works(void **sta
     assert_int_equal(rx.dropped_total[0], 4);
 }
 
+static void rx_clock_going_back_restarts_the_wait(void **state)
+{
+    (void)state;
+    struct serial_rx_actions a;
+    static const char fill[] = "................";
+    assert_int_equal(serial_enqueue_batch(&in1.peer, fill, 16), 16);
+    ring_put(&typed, "a");
+    serial_rx_route(&rx, 5000, &a);
+    serial_rx_route(&rx, 100, &a); /* earlier than the wait began: not a long wait */
+    serial_rx_route(&rx, 2000, &a);
+    assert_int_equal(serial_queue_length(&typed.peer), 1);
+    assert_int_equal(rx.dropped_total[0], 0);
+    serial_rx_route(&rx, 2100, &a); /* two seconds after the restart */
+    assert_int_equal(rx.dropped_total[0], 1);
+}
+
 static void rx_slow_client_within_patience_loses_nothing(void **state)
 {
     (void)state;
@@ -433,6 +449,7 @@ int main(void)
         cmocka_unit_test_setup(rx_driver_told_when_space_frees, rx_setup),
         cmocka_unit_test_setup(rx_client_not_reading_is_dropped_so_switching_still_works, rx_setup),
         cmocka_unit_test_setup(rx_slow_client_within_patience_loses_nothing, rx_setup),
+        cmocka_unit_test_setup(rx_clock_going_back_restarts_the_wait, rx_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
