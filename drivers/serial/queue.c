@@ -71,13 +71,21 @@ uint32_t serial_dequeue_batch(struct serial_queue_handle *h, char *bytes, uint32
     return n;
 }
 
-uint32_t serial_queue_read_span(struct serial_queue_handle *h, const char **bytes)
+/* The contiguous run of at most `amount` bytes from ring index `index` (it stops at the wrap). */
+static uint32_t span_at(const struct serial_queue_handle *h, uint32_t index, uint32_t amount, char **bytes)
 {
-    uint32_t available = serial_queue_length(h);
-    uint32_t start = h->queue->head & (h->capacity - 1);
+    uint32_t start = index & (h->capacity - 1);
     uint32_t to_end = h->capacity - start;
     *bytes = h->data + start;
-    return available < to_end ? available : to_end;
+    return amount < to_end ? amount : to_end;
+}
+
+uint32_t serial_queue_read_span(struct serial_queue_handle *h, const char **bytes)
+{
+    char *span;
+    uint32_t n = span_at(h, h->queue->head, serial_queue_length(h), &span);
+    *bytes = span;
+    return n;
 }
 
 /* n must not exceed what serial_queue_read_span returned: it is clamped, never trusted. */
@@ -89,11 +97,7 @@ void serial_queue_consume(struct serial_queue_handle *h, uint32_t n)
 
 uint32_t serial_queue_write_span(struct serial_queue_handle *h, char **bytes)
 {
-    uint32_t room = serial_queue_free(h);
-    uint32_t start = h->queue->tail & (h->capacity - 1);
-    uint32_t to_end = h->capacity - start;
-    *bytes = h->data + start;
-    return room < to_end ? room : to_end;
+    return span_at(h, h->queue->tail, serial_queue_free(h), bytes);
 }
 
 void serial_queue_produce(struct serial_queue_handle *h, uint32_t n)

@@ -137,7 +137,6 @@ bool serial_rx_router_add_client(struct serial_rx_router *r, struct serial_queue
     r->delivered[r->client_count] = 0;
     r->dropping[r->client_count] = false;
     r->dropped[r->client_count] = 0;
-    r->dropped_total[r->client_count] = 0;
     r->client_count++;
     r->input.client_count = r->client_count;
     return true;
@@ -256,21 +255,19 @@ static bool route_one(struct serial_rx_router *r, char c, uint64_t now_ms, struc
             delivered[index] = true;
         } else if (r->dropping[index]) {
             r->dropped[index] += out.count;
-            r->dropped_total[index] += out.count;
-        } else if (r->waiting_for != out.client) {
+        } else if (r->waiting_for != out.client || now_ms < r->waiting_since_ms) {
+            /* A new wait (or the clock went back: the wait starts again). */
+            if (r->waiting_for != out.client) {
+                notice(r, "\r\nserial: client ", out.client, " is not taking input; typing waits for it\r\n", actions);
+            }
             r->waiting_for = out.client;
             r->waiting_since_ms = now_ms;
-            notice(r, "\r\nserial: client ", out.client, " is not taking input; typing waits for it\r\n", actions);
             return false;
-        } else if (now_ms < r->waiting_since_ms || now_ms - r->waiting_since_ms < r->patience_ms) {
-            if (now_ms < r->waiting_since_ms) {
-                r->waiting_since_ms = now_ms; /* the clock went back: start the wait again */
-            }
+        } else if (now_ms - r->waiting_since_ms < r->patience_ms) {
             return false;
         } else {
             r->dropping[index] = true;
             r->dropped[index] = out.count;
-            r->dropped_total[index] += out.count;
             notice(r, "\r\nserial: client ", out.client,
                    " is not reading; what is typed for it is dropped until it reads\r\n", actions);
         }

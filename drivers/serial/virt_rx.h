@@ -68,8 +68,7 @@ struct serial_rx_router {
     uint64_t delivered[SERIAL_RX_MAX_CLIENTS];
     bool dropping[SERIAL_RX_MAX_CLIENTS];    /* the client is taken as not reading */
     uint64_t dropped[SERIAL_RX_MAX_CLIENTS]; /* characters dropped since it stopped reading */
-    uint64_t dropped_total[SERIAL_RX_MAX_CLIENTS];
-    unsigned notices_dropped; /* the notice queue was full */
+    unsigned notices_dropped;                /* the notice queue was full */
 };
 
 struct serial_rx_actions {
