@@ -269,8 +269,6 @@ _Noreturn void schedule(void)
 {
     uint64_t now = arch_counter_now();
     struct thread *prev = current;
-    bool prev_runnable = false;
-
     bool stopped = prev != NULL && charge(prev, now);
     /* Wake what is due before deciding whether prev can go on: the vCPU that just trapped on WFI
      * may be one of them (its deadline passed while the kernel handled the trap), and a woken
@@ -278,9 +276,7 @@ _Noreturn void schedule(void)
     if (idle_vcpus != 0) {
         vcpu_wake_due(now);
     }
-    if (prev != NULL) {
-        prev_runnable = prev->state == THREAD_READY && !stopped;
-    }
+    bool prev_runnable = prev != NULL && prev->state == THREAD_READY && !stopped;
     /* Fast path: the running thread stays (nothing above it, nothing handed over, slice not over).
      * Its budget end is unchanged, so the armed timer stays as it is, if it is still armed (it is
      * not when it just fired, for a wake-up or a release). */
