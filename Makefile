@@ -6,13 +6,15 @@ BUILD_DIR ?= build
 EXAMPLE   ?= baseline
 CONFIG    ?= debug
 
-BOARDS := qemu_virt_aarch64 odroidc4
+TOP       := $(abspath .)
+# A board is its folder: boards/<board>/board.h and board.mk, nothing else to edit.
+BOARDS := $(notdir $(patsubst %/board.h,%,$(wildcard $(TOP)/boards/*/board.h)))
 ifeq ($(filter $(BOARD),$(BOARDS)),)
 $(error BOARD=$(BOARD) is not one of: $(BOARDS))
 endif
 
-TOP       := $(abspath .)
-B         := $(abspath $(BUILD_DIR))
+# Every board builds into its own folder: no object built for one board is linked for another.
+B         := $(abspath $(BUILD_DIR))/$(BOARD)
 BOARD_DIR := $(TOP)/boards/$(BOARD)
 
 # Host tools and unit tests.

@@ -16,7 +16,7 @@ ALL_TARGETS += $(VMM_LIB)
 -include $(VMM_OBJS:.o=.d)
 
 # Host unit tests of the portable parts (everything but the kernel glue in vmm.c).
-VMM_PORTABLE := $(filter-out $(TOP)/vmm/src/vmm.c,$(VMM_SRCS))
+VMM_PORTABLE := $(filter-out $(TOP)/vmm/src/vmm.c $(TOP)/vmm/src/vmm_guest_config.c,$(VMM_SRCS))
 $(B)/host/tests/test_vmm_core: $(TOP)/tests/unit/test_vmm_core.c $(VMM_PORTABLE) $(TOP)/drivers/serial/queue.c \
 		$(wildcard $(TOP)/vmm/include/vmm/*.h) $(TOP)/drivers/serial/queue.h $(DEPS_STAMP)
 	@mkdir -p $(@D)

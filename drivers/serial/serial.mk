@@ -1,6 +1,7 @@
 # Serial framework, portable parts: the SPSC byte queue, the RX input switch and router, the TX
 # multiplexer. The PDs built from them are in drivers/serial/components.mk.
-SERIAL_SRCS := $(TOP)/drivers/serial/queue.c $(TOP)/drivers/serial/virt_rx.c $(TOP)/drivers/serial/virt_tx.c
+SERIAL_SRCS := $(TOP)/drivers/serial/queue.c $(TOP)/drivers/serial/virt_rx.c $(TOP)/drivers/serial/virt_tx.c \
+	$(TOP)/drivers/serial/serial_config.c
 SERIAL_OBJS := $(patsubst $(TOP)/%.c,$(B)/%.o,$(SERIAL_SRCS))
 SERIAL_LIB := $(B)/drivers/libserial.a
 
@@ -23,35 +24,20 @@ ALL_TARGETS += $(SERIAL_LIB)
 UNIT_TESTS += $(B)/host/tests/test_serial $(B)/host/tests/test_serial_virt
 -include $(SERIAL_OBJS:.o=.d)
 
-# The serial PDs: the UART driver (the board's chip: BOARD_DEBUG_UART in boards/<board>/board.mk)
-# and the two virtualisers. Build settings: SERIAL_TX_COLOURS (SGR codes, client 1 first),
-# SERIAL_SWITCH_CHAR (a C character literal) and SERIAL_RX_PATIENCE_MS (how long a client may read
-# nothing while input waits for it before that input is dropped).
-SERIAL_TX_COLOURS ?= 32,31,33,34,35,36,92,91
-SERIAL_SWITCH_CHAR ?= '@'
-SERIAL_RX_PATIENCE_MS ?= 5000
+# The serial PDs' programs: the UART driver (the board's chip: BOARD_DEBUG_UART in
+# boards/<board>/board.mk) and the two virtualisers. Each PD of a system links one of them with
+# its generated configuration (examples/example.mk); nothing here depends on a system.
 SERIAL_UART_CHIP_pl011 := pl011
 SERIAL_UART_CHIP_meson := meson_uart
 SERIAL_UART_OBJ := $(B)/drivers/serial/$(SERIAL_UART_CHIP_$(BOARD_DEBUG_UART)).o
 SERIAL_PD_DIR := $(B)/drivers/serial/components
-SERIAL_PDS := $(SERIAL_PD_DIR)/uart_driver.elf $(SERIAL_PD_DIR)/serial_virt_tx.elf $(SERIAL_PD_DIR)/serial_virt_rx.elf
 
-# The settings are compiled in: rebuild when they change.
-SERIAL_SETTINGS := $(SERIAL_PD_DIR)/settings
-SERIAL_SETTINGS_TEXT := colours=$(SERIAL_TX_COLOURS) switch=$(SERIAL_SWITCH_CHAR) patience=$(SERIAL_RX_PATIENCE_MS)
-$(shell mkdir -p $(SERIAL_PD_DIR) && [ "$$(cat $(SERIAL_SETTINGS) 2>/dev/null)" = "$(SERIAL_SETTINGS_TEXT)" ] || \
-	printf '%s\n' "$(SERIAL_SETTINGS_TEXT)" > $(SERIAL_SETTINGS))
-
-$(SERIAL_PD_DIR)/%.o: $(TOP)/drivers/serial/components/%.c $(SERIAL_SETTINGS) $(DEPS_STAMP)
+$(SERIAL_PD_DIR)/%.o: $(TOP)/drivers/serial/components/%.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC_A64) $(PD_CFLAGS) -DSERIAL_TX_COLOURS='"$(SERIAL_TX_COLOURS)"' -DSERIAL_SWITCH_CHAR="$(SERIAL_SWITCH_CHAR)" \
-		-DSERIAL_RX_PATIENCE_MS=$(SERIAL_RX_PATIENCE_MS) -c $< -o $@
+	$(CC_A64) $(PD_CFLAGS) -c $< -o $@
 
-$(SERIAL_PD_DIR)/uart_driver.elf: $(SERIAL_PD_DIR)/uart_driver.o $(SERIAL_UART_OBJ) $(SERIAL_LIB) $(RUNTIME_LIB) $(RUNTIME_CRT0)
-	$(call pd_link,$@,$(SERIAL_PD_DIR)/uart_driver.o $(SERIAL_UART_OBJ) $(SERIAL_LIB))
-
-$(SERIAL_PD_DIR)/serial_virt_%.elf: $(SERIAL_PD_DIR)/virt_%.o $(SERIAL_PD_DIR)/config.o $(SERIAL_LIB) $(RUNTIME_LIB) $(RUNTIME_CRT0)
-	$(call pd_link,$@,$(SERIAL_PD_DIR)/virt_$*.o $(SERIAL_PD_DIR)/config.o $(SERIAL_LIB))
-
-ALL_TARGETS += $(SERIAL_PDS)
+PROGRAM_uart_driver_OBJS := $(SERIAL_PD_DIR)/uart_driver.o $(SERIAL_UART_OBJ) $(SERIAL_LIB)
+PROGRAM_serial_virt_tx_OBJS := $(SERIAL_PD_DIR)/virt_tx.o $(SERIAL_LIB)
+PROGRAM_serial_virt_rx_OBJS := $(SERIAL_PD_DIR)/virt_rx.o $(SERIAL_LIB)
+ALL_TARGETS += $(SERIAL_PD_DIR)/uart_driver.o $(SERIAL_PD_DIR)/virt_tx.o $(SERIAL_PD_DIR)/virt_rx.o
 -include $(wildcard $(SERIAL_PD_DIR)/*.d)

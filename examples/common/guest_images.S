@@ -1,4 +1,4 @@
-/* The guest's kernel, initramfs and device tree, embedded in the VMM's ELF. */
+/* The guest's kernel and initramfs, embedded in the VMM's ELF (one object per guest role). */
     .section .rodata
     .balign 4096
     .global guest_kernel, guest_kernel_end
@@ -10,13 +10,3 @@ guest_kernel_end:
 guest_initrd:
     .incbin GUEST_INITRD
 guest_initrd_end:
-    .balign 8
-    .global guest_dtb, guest_dtb_end
-guest_dtb:
-    .incbin GUEST_DTB
-guest_dtb_end:
-    .balign 8
-    .global guest_dtb_gicv3, guest_dtb_gicv3_end
-guest_dtb_gicv3:
-    .incbin GUEST_DTB_GICV3
-guest_dtb_gicv3_end:

@@ -1,5 +1,5 @@
-/* The guest's kernel, initramfs and device trees that guest_images.S embeds in a VMM's ELF
- * (every example's VMM is built with one), handed to the VMM library. */
+/* The guest's kernel and initramfs (guest_images.S) and device trees (guest_dtb.S) embedded in a
+ * VMM's ELF (every example's VMM is built with them), handed to the VMM library. */
 #pragma once
 
 #include <vmm/vmm.h>
@@ -17,6 +17,7 @@ static inline void guest_images_attach(struct vmm_guest *guest)
     guest->initrd_length = (size_t)(guest_initrd_end - guest_initrd);
     guest->dtb = guest_dtb;
     guest->dtb_length = (size_t)(guest_dtb_end - guest_dtb);
-    guest->dtb_gicv3 = guest_dtb_gicv3;
     guest->dtb_gicv3_length = (size_t)(guest_dtb_gicv3_end - guest_dtb_gicv3);
+    /* A board without a GICv3 gets no GICv3 device tree. */
+    guest->dtb_gicv3 = guest->dtb_gicv3_length != 0 ? guest_dtb_gicv3 : NULL;
 }

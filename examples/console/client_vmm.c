@@ -1,58 +1,42 @@
 /*
  * The console example's client VMM: one Linux guest whose console is a virtio console (hvc0),
- * wired to the serial virtualisers. One program for every client: the guest's hostname comes
- * from the PD's name in the .system file ("client_vmm_2" boots "client2").
- * Channels: 1 the TX virtualiser, 2 the RX virtualiser.
+ * wired to the serial virtualisers. One program for every client; each PD's guest (name, RAM,
+ * the console's window and interrupt, the serial queues and channels) comes from its generated
+ * configuration (examples/console/system.py).
  */
 #include <tessera/printf.h>
+#include <serial/serial_config.h>
 #include <vmm/virtio_console.h>
 #include <vmm/vmm.h>
+#include <vmm/vmm_config.h>
 #include "../common/guest_images.h"
 
-#define GUEST_VCPU      0
-#define SERIAL_TX_CH    1
-#define SERIAL_RX_CH    2
-#define CONSOLE_GPA     0xa000000UL /* the guest's device tree says the same */
-#define CONSOLE_INTID   48          /* SPI 16, level */
-#define BOOTARGS_LENGTH 128
+extern const struct vmm_config vmm_config;
+extern const struct serial_client_config serial_client_config;
+static const struct serial_client_config *const serial = &serial_client_config;
 
-/* Patched from the .system file. */
-uint64_t guest_ram_vaddr __attribute__((section(".data"))) = 0;
-uint64_t gicd_probe_vaddr __attribute__((section(".data"))) = 0;
-uint64_t tx_queue __attribute__((section(".data"))) = 0;
-uint64_t tx_data __attribute__((section(".data"))) = 0;
-uint64_t tx_data_size __attribute__((section(".data"))) = 0;
-uint64_t rx_queue __attribute__((section(".data"))) = 0;
-uint64_t rx_data __attribute__((section(".data"))) = 0;
-uint64_t rx_data_size __attribute__((section(".data"))) = 0;
-
-static struct vmm_guest guest = {
-    .vcpu = GUEST_VCPU,
-    .ram_gpa = 0x40000000UL,
-    .ram_size = 0x8000000UL,
-};
-static char hostname[32];
-static char bootargs[BOOTARGS_LENGTH];
+static struct vmm_guest guest;
 static struct guest_ram ram;
 static struct serial_queue_handle tx, rx;
 static struct virtio_console console;
+static unsigned console_intid;
 
 static void notify_tx(void *context)
 {
     (void)context;
-    microkit_notify(SERIAL_TX_CH);
+    microkit_notify(serial->tx.channel);
 }
 
 static void notify_rx_space(void *context)
 {
     (void)context;
-    microkit_notify(SERIAL_RX_CH);
+    microkit_notify(serial->rx.channel);
 }
 
 static void set_irq(void *context)
 {
     (void)context;
-    vmm_virq_update(&guest, CONSOLE_INTID);
+    vmm_virq_update(&guest, console_intid);
 }
 
 static bool console_irq_asserted(void *context)
@@ -75,63 +59,37 @@ static void console_write(void *context, uint64_t offset, unsigned size, uint64_
     virtio_console_mmio_write(context, offset, size, (uint32_t)value);
 }
 
-/* "client_vmm_<N>" -> "client<N>"; any other name is used as it is. */
-static void derive_hostname(void)
+static bool queue_of(struct serial_queue_handle *h, const struct serial_connection *c)
 {
-    const char *prefix = "client_vmm_";
-    unsigned i = 0;
-    while (prefix[i] != '\0' && microkit_name[i] == prefix[i]) {
-        i++;
-    }
-    const char *rest = prefix[i] == '\0' ? microkit_name + i : microkit_name;
-    unsigned n = 0;
-    if (rest != microkit_name) {
-        for (const char *p = "client"; *p != '\0'; p++) {
-            hostname[n++] = *p;
-        }
-    }
-    for (const char *p = rest; *p != '\0' && n + 1 < sizeof(hostname); p++) {
-        hostname[n++] = *p;
-    }
-    hostname[n] = '\0';
-}
-
-static void append(char *out, unsigned *n, const char *text)
-{
-    while (*text != '\0' && *n + 1 < BOOTARGS_LENGTH) {
-        out[(*n)++] = *text++;
-    }
-    out[*n] = '\0';
+    return serial_queue_init(h, (struct serial_queue *)c->queue, (char *)c->data, (uint32_t)c->data_size);
 }
 
 void init(void)
 {
-    derive_hostname();
-    unsigned n = 0;
-    append(bootargs, &n, "console=hvc0 tessera.hostname=");
-    append(bootargs, &n, hostname);
-    guest.name = hostname;
-    guest.bootargs = bootargs;
-    guest.ram_vaddr = guest_ram_vaddr;
-    guest_images_attach(&guest);
-    guest.gicd_probe_vaddr = gicd_probe_vaddr;
-
-    if (!serial_queue_init(&tx, (struct serial_queue *)tx_queue, (char *)tx_data, (uint32_t)tx_data_size) ||
-        !serial_queue_init(&rx, (struct serial_queue *)rx_queue, (char *)rx_data, (uint32_t)rx_data_size)) {
-        tessera_printf("VMM|%s: cannot boot: the .system file must map tx/rx queues and data regions (a power of "
-                       "two in size)\n",
-                       hostname);
+    if (!vmm_guest_configure(&guest, &vmm_config)) {
         return;
     }
+    struct tessera_config_error error;
+    if (!serial_config_check_client(serial, tessera_has_channel, &error)) {
+        tessera_config_report("serial_client_config", &error);
+        return;
+    }
+    const struct vmm_virtio_config *device = vmm_config_virtio(&vmm_config, VIRTIO_ID_CONSOLE);
+    if (device == NULL || !queue_of(&tx, &serial->tx) || !queue_of(&rx, &serial->rx)) {
+        tessera_printf("VMM|%s: cannot boot: the description gives this VMM no virtio console\n", guest.name);
+        return;
+    }
+    guest_images_attach(&guest);
     ram = (struct guest_ram){guest.ram_gpa, guest.ram_size, guest.ram_vaddr};
     static const struct virtio_console_callbacks callbacks = {notify_tx, notify_rx_space, set_irq};
     virtio_console_init(&console, &ram, &tx, &rx, &callbacks, &console);
     virtio_console_set_tx_batching(&console, true);
     guest.on_tick = flush_console;
     guest.on_tick_context = &console;
-    if (!vmm_register_mmio(&guest, CONSOLE_GPA, VIRTIO_MMIO_SIZE, console_read, console_write, &console) ||
-        !vmm_register_virq(&guest, CONSOLE_INTID, console_irq_asserted, &console)) {
-        tessera_printf("VMM|%s: cannot boot: the virtio console could not be registered\n", hostname);
+    console_intid = device->intid;
+    if (!vmm_register_mmio(&guest, device->gpa, device->size, console_read, console_write, &console) ||
+        !vmm_register_virq(&guest, device->intid, console_irq_asserted, &console)) {
+        tessera_printf("VMM|%s: cannot boot: the virtio console could not be registered\n", guest.name);
         return;
     }
     vmm_start_guest(&guest);
@@ -139,22 +97,18 @@ void init(void)
 
 void notified(microkit_channel ch)
 {
-    switch (ch) {
-    case SERIAL_TX_CH:
+    if (ch == serial->tx.channel) {
         virtio_console_tx_notified(&console);
-        break;
-    case SERIAL_RX_CH:
+    } else if (ch == serial->rx.channel) {
         virtio_console_rx_notified(&console);
-        break;
-    default:
-        tessera_printf("VMM|%s: unexpected notification on channel %u\n", hostname, ch);
-        break;
+    } else {
+        tessera_printf("VMM|%s: unexpected notification on channel %u\n", guest.name, ch);
     }
 }
 
 bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo *reply_msginfo)
 {
-    if (child != GUEST_VCPU) {
+    if (child != guest.vcpu) {
         return false;
     }
     return vmm_handle_fault(&guest, msginfo, reply_msginfo);

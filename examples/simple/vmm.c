@@ -1,30 +1,21 @@
-/* The `simple` example's VMM: one Linux guest (hostname `guest`) with the PL011 passed through. */
+/* The `simple` example's VMM: one Linux guest (hostname `guest`) with the UART passed through.
+ * The guest, its RAM and the UART's interrupt come from the generated configuration
+ * (examples/simple/system.py). */
 #include <tessera/printf.h>
 #include <vmm/vmm.h>
+#include <vmm/vmm_config.h>
 #include "../common/guest_images.h"
 
-#define GUEST_VCPU 0
-#define UART_IRQ   1 /* channel id of the PL011's interrupt (simple.system) */
-#define UART_INTID 33
+extern const struct vmm_config vmm_config;
 
-uint64_t guest_ram_vaddr __attribute__((section(".data"))) = 0;
-uint64_t gicd_probe_vaddr __attribute__((section(".data"))) = 0;
-
-static struct vmm_guest guest = {
-    .name = "guest",
-    .vcpu = GUEST_VCPU,
-    .ram_gpa = 0x40000000UL,
-    .ram_size = 0x8000000UL,
-    .bootargs = "console=ttyAMA0 earlycon=pl011,0x9000000 tessera.hostname=guest",
-    .passthrough = {{UART_INTID, UART_IRQ}},
-    .passthrough_count = 1,
-};
+static struct vmm_guest guest;
 
 void init(void)
 {
-    guest.ram_vaddr = guest_ram_vaddr;
+    if (!vmm_guest_configure(&guest, &vmm_config)) {
+        return;
+    }
     guest_images_attach(&guest);
-    guest.gicd_probe_vaddr = gicd_probe_vaddr;
     vmm_start_guest(&guest);
 }
 
@@ -37,7 +28,7 @@ void notified(microkit_channel ch)
 
 bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo *reply_msginfo)
 {
-    if (child != GUEST_VCPU) {
+    if (child != guest.vcpu) {
         return false;
     }
     bool resume = vmm_handle_fault(&guest, msginfo, reply_msginfo);

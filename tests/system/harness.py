@@ -18,7 +18,7 @@ import time
 import pexpect
 
 BUILD = os.path.abspath(
-    os.environ.get("TESSERA_BUILD_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build")))
+    os.environ.get("TESSERA_BUILD_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build", "qemu_virt_aarch64")))
 # Bounded but generous: a TCG boot of the guest kernel takes seconds, a loaded CI machine more.
 BOOT_TIMEOUT = 120
 COMMAND_TIMEOUT = 60

@@ -236,11 +236,11 @@ static void gicv3_redist_write(void *vgic, uint64_t offset, unsigned size, uint6
 static void register_gic(struct vmm_guest *guest)
 {
     if (guest->gic_version == 3) {
-        vmm_register_mmio(guest, VMM_GICD_GPA, VGIC_V3_DIST_SIZE, gicv3_dist_read, gicv3_dist_write, &guest->vgic);
-        vmm_register_mmio(guest, VMM_GICR_GPA, VGIC_V3_REDIST_SIZE, gicv3_redist_read, gicv3_redist_write,
+        vmm_register_mmio(guest, guest->gicd_gpa, VGIC_V3_DIST_SIZE, gicv3_dist_read, gicv3_dist_write, &guest->vgic);
+        vmm_register_mmio(guest, guest->gicr_gpa, VGIC_V3_REDIST_SIZE, gicv3_redist_read, gicv3_redist_write,
                           &guest->vgic);
     } else {
-        vmm_register_mmio(guest, VMM_GICD_GPA, VGIC_DIST_SIZE, gicv2_dist_read, gicv2_dist_write, &guest->vgic);
+        vmm_register_mmio(guest, guest->gicd_gpa, VGIC_DIST_SIZE, gicv2_dist_read, gicv2_dist_write, &guest->vgic);
     }
 }
 

@@ -3,27 +3,16 @@
  * virtualisers. Output waits in the TX queue while the transmit FIFO is full (the TX interrupt is
  * on only then); input waits in the UART while the RX queue is full (the RX interrupt is off
  * only then), so nothing is lost in either direction.
- * Channels (sDDF's numbering): 0 the UART's IRQ, 1 the TX virtualiser, 2 the RX virtualiser.
+ * Addresses, channels, clock and baud rate come from its generated configuration.
  */
-#include <board.h>
 #include <microkit.h>
 #include <tessera/printf.h>
 #include "../queue.h"
 #include "../uart_hw.h"
+#include "../serial_config.h"
 
-#define IRQ_CH     0
-#define TX_VIRT_CH 1
-#define RX_VIRT_CH 2
-#define BAUD       115200
-
-/* Patched from the .system file (setvar_vaddr / setvar_size). */
-uint64_t uart_base __attribute__((section(".data"))) = 0;
-uint64_t tx_queue __attribute__((section(".data"))) = 0;
-uint64_t tx_data __attribute__((section(".data"))) = 0;
-uint64_t tx_data_size __attribute__((section(".data"))) = 0;
-uint64_t rx_queue __attribute__((section(".data"))) = 0;
-uint64_t rx_data __attribute__((section(".data"))) = 0;
-uint64_t rx_data_size __attribute__((section(".data"))) = 0;
+extern const struct serial_driver_config serial_driver_config;
+static const struct serial_driver_config *const config = &serial_driver_config;
 
 static struct uart_hw uart;
 static struct serial_queue_handle tx, rx;
@@ -58,7 +47,7 @@ static void tx_provide(void)
         tx_irq_on = fifo_full;
     }
     if (consumed && serial_queue_take_space_signal(&tx)) {
-        microkit_notify(TX_VIRT_CH);
+        microkit_notify(config->tx.channel);
     }
 }
 
@@ -88,24 +77,27 @@ static void rx_return(void)
         }
     }
     if (produced && serial_queue_take_data_signal(&rx)) {
-        microkit_notify(RX_VIRT_CH);
+        microkit_notify(config->rx.channel);
     }
 }
 
 void init(void)
 {
-    uart = (struct uart_hw){(volatile uint32_t *)uart_base, BOARD_UART_CLOCK_HZ, BAUD, 0};
-    bool queues = serial_queue_init(&tx, (struct serial_queue *)tx_queue, (char *)tx_data, (uint32_t)tx_data_size) &&
-                  serial_queue_init(&rx, (struct serial_queue *)rx_queue, (char *)rx_data, (uint32_t)rx_data_size);
-    if (uart_base == 0 || !queues) {
-        tessera_printf("%s: error: the .system file must map the UART (uart_base) and both queues, with data "
-                       "regions a power of two in size\n",
-                       microkit_name);
+    struct tessera_config_error error;
+    if (!serial_config_check_driver(config, tessera_has_channel, &error)) {
+        tessera_config_report("serial_driver_config", &error);
         return;
     }
+    uart = (struct uart_hw){(volatile uint32_t *)config->uart_base, config->clock_hz, config->baud, 0};
+    if (!serial_queue_init(&tx, (struct serial_queue *)config->tx.queue, (char *)config->tx.data,
+                           (uint32_t)config->tx.data_size) ||
+        !serial_queue_init(&rx, (struct serial_queue *)config->rx.queue, (char *)config->rx.data,
+                           (uint32_t)config->rx.data_size)) {
+        return; /* not reached: the check above holds the same conditions */
+    }
     if (!uart_hw_init(&uart)) {
-        tessera_printf("%s: error: %u baud cannot be made from a %u Hz clock\n", microkit_name, BAUD,
-                       (unsigned)BOARD_UART_CLOCK_HZ);
+        tessera_printf("%s: error: %u baud cannot be made from a %u Hz clock\n", microkit_name, config->baud,
+                       config->clock_hz);
         return;
     }
     ready = true;
@@ -116,26 +108,21 @@ void notified(microkit_channel ch)
     if (!ready) {
         return;
     }
-    switch (ch) {
-    case IRQ_CH:
+    if (ch == config->irq_channel) {
         /* Clear first: a byte arriving while we drain raises the interrupt again. */
         uart_hw_irq_clear(&uart);
         rx_return();
         tx_provide();
-        microkit_deferred_irq_ack(IRQ_CH);
-        break;
-    case TX_VIRT_CH:
+        microkit_deferred_irq_ack(ch);
+    } else if (ch == config->tx.channel) {
         tx_provide();
-        break;
-    case RX_VIRT_CH:
+    } else if (ch == config->rx.channel) {
         if (rx_held) {
             rx_held = false;
             uart_hw_set_rx_irq(&uart, true);
         }
         rx_return();
-        break;
-    default:
+    } else {
         tessera_printf("%s: notification on unknown channel %u\n", microkit_name, ch);
-        break;
     }
 }

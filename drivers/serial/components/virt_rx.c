@@ -1,20 +1,15 @@
 /*
  * The RX virtualiser PD: typed input from the UART driver to the selected client (SPEC section
- * 3: '@N' switches, '@@' is a literal '@'; the switch character is SERIAL_SWITCH_CHAR, a build
- * setting). The clients come from the .system file (config.h); the switch notices go to the TX
- * virtualiser on SERIAL_NOTICE_CH.
+ * 3: '@N' switches, '@@' is a literal '@'). The clients, the switch character, the patience and
+ * the notice stream to the TX virtualiser come from its generated configuration.
  */
 #include <microkit.h>
 #include <tessera/printf.h>
 #include "../virt_rx.h"
-#include "config.h"
+#include "../serial_config.h"
 
-#ifndef SERIAL_SWITCH_CHAR
-#define SERIAL_SWITCH_CHAR '@'
-#endif
-#ifndef SERIAL_RX_PATIENCE_MS
-#define SERIAL_RX_PATIENCE_MS SERIAL_RX_PATIENCE_DEFAULT
-#endif
+extern const struct serial_virt_rx_config serial_virt_rx_config;
+static const struct serial_virt_rx_config *const config = &serial_virt_rx_config;
 
 static struct serial_rx_router router;
 static bool ready;
@@ -35,38 +30,45 @@ static uint64_t now_ms(void)
 static void act(const struct serial_rx_actions *actions)
 {
     if (actions->notify_driver) {
-        microkit_notify(SERIAL_DRIVER_CH);
+        microkit_notify(config->driver.channel);
     }
     for (unsigned i = 0; i < router.client_count; i++) {
         if (actions->notify_clients & (1u << i)) {
-            microkit_notify(i + 1);
+            microkit_notify(config->clients[i].channel);
         }
     }
     if (actions->notify_notice) {
-        microkit_notify(SERIAL_NOTICE_CH);
+        microkit_notify(config->notice.channel);
     }
+}
+
+static bool queue_of(struct serial_queue_handle *h, const struct serial_connection *c)
+{
+    return serial_queue_init(h, (struct serial_queue *)c->queue, (char *)c->data, (uint32_t)c->data_size);
 }
 
 void init(void)
 {
-    serial_rx_router_init(&router, SERIAL_SWITCH_CHAR);
-    router.patience_ms = SERIAL_RX_PATIENCE_MS;
-    if (!serial_config_driver_queue(&router.driver)) {
+    struct tessera_config_error error;
+    if (!serial_config_check_virt_rx(config, tessera_has_channel, &error)) {
+        tessera_config_report("serial_virt_rx_config", &error);
         return;
     }
-    unsigned count = serial_config_client_count();
-    for (unsigned i = 0; i < count; i++) {
-        if (!serial_config_has_channel(i + 1) ||
-            !serial_rx_router_add_client(&router, (struct serial_queue *)client_queue[i], (char *)client_data[i],
-                                         (uint32_t)client_data_size[i])) {
-            tessera_printf("%s: error: client %u: needs channel %u and a data region a power of two in size\n",
-                           microkit_name, i + 1, i + 1);
+    serial_rx_router_init(&router, (char)config->switch_char);
+    router.patience_ms = config->patience_ms;
+    if (!queue_of(&router.driver, &config->driver)) {
+        return; /* not reached: the check holds the same conditions */
+    }
+    for (unsigned i = 0; i < config->client_count; i++) {
+        const struct serial_connection *c = &config->clients[i];
+        if (!serial_rx_router_add_client(&router, (struct serial_queue *)c->queue, (char *)c->data,
+                                         (uint32_t)c->data_size)) {
+            tessera_printf("%s: error: client %u cannot be added (more than the router's table holds)\n", microkit_name,
+                           i + 1);
             return;
         }
     }
-    router.have_notice = notice_queue != 0 && serial_config_has_channel(SERIAL_NOTICE_CH) &&
-                         serial_queue_init(&router.notice, (struct serial_queue *)notice_queue, (char *)notice_data,
-                                           (uint32_t)notice_data_size);
+    router.have_notice = config->notice.queue != 0 && queue_of(&router.notice, &config->notice);
     ready = true;
     struct serial_rx_actions actions;
     serial_rx_router_start(&router, &actions);

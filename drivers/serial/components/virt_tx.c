@@ -1,59 +1,53 @@
 /*
  * The TX virtualiser PD: every client's output, coloured, onto the UART driver's queue. The
- * clients and the RX virtualiser's notices come from the .system file (config.h); the colours
- * are SGR codes, client 1 first (SERIAL_TX_COLOURS, a build setting: green, red, yellow, ...).
+ * clients, their colours and the RX virtualiser's notice stream come from its generated
+ * configuration (serial_config.h).
  */
 #include <microkit.h>
 #include <tessera/printf.h>
 #include "../virt_tx.h"
-#include "config.h"
+#include "../serial_config.h"
 
-#ifndef SERIAL_TX_COLOURS
-#define SERIAL_TX_COLOURS "32,31,33,34,35,36,92,91"
-#endif
+extern const struct serial_virt_tx_config serial_virt_tx_config;
+static const struct serial_virt_tx_config *const config = &serial_virt_tx_config;
 
 static struct serial_tx_virt virt;
 static int notice_index = -1;
 static bool ready;
 
-/* The n-th (0-based) comma-separated entry of SERIAL_TX_COLOURS, into `out`. */
-static void colour_of(unsigned n, char *out, unsigned size)
+static bool add_client(const struct serial_connection *c, const char *colour)
 {
-    const char *p = SERIAL_TX_COLOURS;
-    while (n > 0 && *p != '\0') {
-        if (*p++ == ',') {
-            n--;
-        }
-    }
-    unsigned i = 0;
-    while (*p != '\0' && *p != ',' && i + 1 < size) {
-        out[i++] = *p++;
-    }
-    out[i] = '\0';
+    return serial_tx_add_client(&virt, (struct serial_queue *)c->queue, (char *)c->data, (uint32_t)c->data_size,
+                                colour) >= 0;
 }
 
 void init(void)
 {
-    serial_tx_init(&virt);
-    if (!serial_config_driver_queue(&virt.driver)) {
+    struct tessera_config_error error;
+    if (!serial_config_check_virt_tx(config, tessera_has_channel, &error)) {
+        tessera_config_report("serial_virt_tx_config", &error);
         return;
     }
-    unsigned client_count = serial_config_client_count();
-    for (unsigned i = 0; i < client_count; i++) {
-        char colour[SERIAL_TX_COLOUR_MAX];
-        colour_of(i, colour, sizeof(colour));
-        if (!serial_config_has_channel(i + 1) ||
-            serial_tx_add_client(&virt, (struct serial_queue *)client_queue[i], (char *)client_data[i],
-                                 (uint32_t)client_data_size[i], colour) != (int)i) {
-            tessera_printf("%s: error: client %u: needs channel %u, a data region a power of two in size and a "
-                           "colour of digits and ';' (\"%s\")\n",
-                           microkit_name, i + 1, i + 1, colour);
+    serial_tx_init(&virt);
+    if (!serial_queue_init(&virt.driver, (struct serial_queue *)config->driver.queue, (char *)config->driver.data,
+                           (uint32_t)config->driver.data_size)) {
+        return; /* not reached: the check holds the same conditions */
+    }
+    for (unsigned i = 0; i < config->client_count; i++) {
+        if (!add_client(&config->clients[i].connection, config->clients[i].colour)) {
+            tessera_printf("%s: error: client %u cannot be added (more than the virtualiser's table holds)\n",
+                           microkit_name, i + 1);
             return;
         }
     }
-    if (notice_queue != 0 && serial_config_has_channel(SERIAL_NOTICE_CH)) {
-        notice_index = serial_tx_add_client(&virt, (struct serial_queue *)notice_queue, (char *)notice_data,
-                                            (uint32_t)notice_data_size, 0);
+    if (config->notice.queue != 0) {
+        notice_index = (int)virt.client_count;
+        if (!add_client(&config->notice, 0)) {
+            tessera_printf("%s: error: no room for the RX virtualiser's notices: switch notices will not be "
+                           "printed\n",
+                           microkit_name);
+            notice_index = -1;
+        }
     }
     ready = true;
 }
@@ -67,11 +61,11 @@ void notified(microkit_channel ch)
     struct serial_tx_actions actions;
     serial_tx_process(&virt, &actions);
     if (actions.notify_driver) {
-        microkit_notify(SERIAL_DRIVER_CH);
+        microkit_notify(config->driver.channel);
     }
     for (unsigned i = 0; i < virt.client_count; i++) {
         if (actions.notify_clients & (1u << i)) {
-            microkit_notify((int)i == notice_index ? SERIAL_NOTICE_CH : i + 1);
+            microkit_notify((int)i == notice_index ? config->notice.channel : config->clients[i].connection.channel);
         }
     }
 }

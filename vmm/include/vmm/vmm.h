@@ -11,8 +11,6 @@
 #include <vmm/vgic.h>
 
 #define VMM_MAX_PASSTHROUGH 8
-#define VMM_GICD_GPA        0x8000000UL
-#define VMM_GICR_GPA        0x80a0000UL /* GICv3 redistributor of vCPU 0 */
 
 struct vmm_passthrough_irq {
     unsigned virq;            /* INTID the guest sees */
@@ -61,6 +59,8 @@ struct vmm_guest {
     /* The physical distributor, mapped read-only, to tell which GIC the board has (GICD_PIDR2):
      * the guest gets the same kind, its CPU interface being the hardware's virtual one. */
     uintptr_t gicd_probe_vaddr;
+    uint64_t gicd_gpa; /* where the guest finds the (emulated) distributor */
+    uint64_t gicr_gpa; /* and, on a GICv3, the redistributor of vCPU 0 */
     const char *bootargs;
     struct vmm_passthrough_irq passthrough[VMM_MAX_PASSTHROUGH];
     unsigned passthrough_count;
@@ -81,6 +81,10 @@ struct vmm_guest {
     unsigned boots;
 };
 
+struct vmm_config;
+/* Fill the guest's description from the VMM's generated configuration, after checking it (a
+ * message naming the field if it is wrong). */
+bool vmm_guest_configure(struct vmm_guest *guest, const struct vmm_config *config);
 /* Copy the images into guest RAM (fresh on every call), patch the device tree, start the vCPU. */
 bool vmm_start_guest(struct vmm_guest *guest);
 /* The fault() entry point's work for faults of this guest's vCPU. */
