@@ -45,3 +45,11 @@ $(B)/host/tests/test_virtio_console: $(TOP)/tests/unit/test_virtio_console.c $(V
 		$(VIRTIO_CONSOLE_TEST_SRCS) $(HOST_LDFLAGS) $(VIRTIO_CONSOLE_TEST_WRAPS) -lcmocka -o $@
 
 UNIT_TESTS += $(B)/host/tests/test_virtio_console
+
+$(B)/host/tests/test_vmm_config: $(TOP)/tests/unit/test_vmm_config.c $(TOP)/vmm/src/vmm_config.c \
+		$(TOP)/vmm/include/vmm/vmm_config.h $(TOP)/include/tessera/config.h $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -I$(TOP)/vmm/include $(TOP)/tests/unit/test_vmm_config.c $(TOP)/vmm/src/vmm_config.c \
+		$(HOST_LDFLAGS) -lcmocka -o $@
+
+UNIT_TESTS += $(B)/host/tests/test_vmm_config

@@ -41,3 +41,11 @@ PROGRAM_serial_virt_tx_OBJS := $(SERIAL_PD_DIR)/virt_tx.o $(SERIAL_LIB)
 PROGRAM_serial_virt_rx_OBJS := $(SERIAL_PD_DIR)/virt_rx.o $(SERIAL_LIB)
 ALL_TARGETS += $(SERIAL_PD_DIR)/uart_driver.o $(SERIAL_PD_DIR)/virt_tx.o $(SERIAL_PD_DIR)/virt_rx.o
 -include $(wildcard $(SERIAL_PD_DIR)/*.d)
+
+$(B)/host/tests/test_serial_config: $(TOP)/tests/unit/test_serial_config.c $(TOP)/drivers/serial/serial_config.c \
+		$(TOP)/drivers/serial/serial_config.h $(TOP)/include/tessera/config.h $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) $(TOP)/tests/unit/test_serial_config.c $(TOP)/drivers/serial/serial_config.c \
+		$(HOST_LDFLAGS) -lcmocka -o $@
+
+UNIT_TESTS += $(B)/host/tests/test_serial_config
