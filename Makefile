@@ -49,7 +49,7 @@ $(DEPS_STAMP): $(TOP)/scripts/deps.sh
 	@bash $(TOP)/scripts/deps.sh
 	@mkdir -p $(@D) && touch $@
 
-.PHONY: all deps run test unit-test system-test bench stress clean help format
+.PHONY: all other-boards deps run test unit-test system-test bench stress clean help format
 all:
 
 deps: $(DEPS_STAMP)
@@ -81,8 +81,13 @@ run: $(DEPS_STAMP) $(B)/examples/$(EXAMPLE)/run.sh
 unit-test: $(DEPS_STAMP) $(UNIT_TESTS)
 	@$(PYTHON) $(TOP)/scripts/run-tests.py --build-dir $(B) --unit $(UNIT_TESTS)
 
+# Every other board is built too (into its own folder), so that none silently stops building.
+OTHER_BOARDS := $(filter-out $(BOARD),$(BOARDS))
+other-boards:
+	@$(foreach board,$(OTHER_BOARDS),$(MAKE) --no-print-directory BOARD=$(board) BUILD_DIR=$(BUILD_DIR) all &&) true
+
 # System tests boot examples under QEMU; they need everything built.
-test: all $(UNIT_TESTS)
+test: all other-boards $(UNIT_TESTS)
 	@$(PYTHON) $(TOP)/scripts/run-tests.py --build-dir $(B) --unit $(UNIT_TESTS) --system $(TOP)/tests/system
 
 system-test: all

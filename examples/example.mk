@@ -13,7 +13,7 @@ SYSGEN := $(TOP)/tools/sysgen/sysgen.py
 SYSGEN_SRCS := $(wildcard $(TOP)/tools/sysgen/*.py)
 GUEST_DTB_S := $(TOP)/examples/common/guest_dtb.S
 GUEST_IMAGES_S := $(TOP)/examples/common/guest_images.S
-EXAMPLE_CFLAGS := $(VMM_CFLAGS) -I$(TOP)/vmm/include -I$(TOP)/drivers
+EXAMPLE_CFLAGS := $(VMM_CFLAGS) -I$(TOP)/examples/common
 
 # $(call example_pd,example,pd): the rules of one PD's program.
 define example_pd

@@ -9,7 +9,7 @@
 #include <vmm/virtio_console.h>
 #include <vmm/vmm.h>
 #include <vmm/vmm_config.h>
-#include "../common/guest_images.h"
+#include <guest_images.h>
 
 extern const struct vmm_config vmm_config;
 extern const struct serial_client_config serial_client_config;

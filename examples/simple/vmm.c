@@ -4,7 +4,7 @@
 #include <tessera/printf.h>
 #include <vmm/vmm.h>
 #include <vmm/vmm_config.h>
-#include "../common/guest_images.h"
+#include <guest_images.h>
 
 extern const struct vmm_config vmm_config;
 

@@ -71,7 +71,10 @@ static bool check_fixed_regions(struct system *sys)
             ok = false;
             continue;
         }
-        bool in_ram = r->paddr >= BOARD_RAM_BASE && end <= BOARD_RAM_BASE + BOARD_RAM_SIZE;
+        /* Offsets from the RAM base: a comparison with the base itself is always true on a board
+         * whose RAM starts at 0, which -Wtype-limits refuses. */
+        bool in_ram = r->paddr - BOARD_RAM_BASE < BOARD_RAM_SIZE && end - BOARD_RAM_BASE <= BOARD_RAM_SIZE &&
+                      end > BOARD_RAM_BASE;
         bool in_device = false;
         for (unsigned d = 0; d < BOARD_DEVICE_RANGE_COUNT; d++) {
             in_device = in_device || (r->paddr >= device_ranges[d][0] && end <= device_ranges[d][1]);
