@@ -178,28 +178,7 @@ static unsigned read_regs(struct vmm_guest *guest, unsigned words)
 bool vmm_register_mmio(struct vmm_guest *guest, uint64_t base, uint64_t size, vmm_mmio_read_fn read,
                        vmm_mmio_write_fn write, void *context)
 {
-    uint64_t end;
-    if (guest->mmio_count >= VMM_MAX_MMIO || size == 0 || __builtin_add_overflow(base, size, &end)) {
-        return false;
-    }
-    for (unsigned i = 0; i < guest->mmio_count; i++) {
-        const struct vmm_mmio_region *r = &guest->mmio[i];
-        if (base < r->base + r->size && r->base < end) {
-            return false;
-        }
-    }
-    guest->mmio[guest->mmio_count++] = (struct vmm_mmio_region){base, size, read, write, context};
-    return true;
-}
-
-static const struct vmm_mmio_region *find_mmio(const struct vmm_guest *guest, uint64_t address)
-{
-    for (unsigned i = 0; i < guest->mmio_count; i++) {
-        if (address >= guest->mmio[i].base && address - guest->mmio[i].base < guest->mmio[i].size) {
-            return &guest->mmio[i];
-        }
-    }
-    return NULL;
+    return mmio_registry_add(&guest->mmio, base, size, read, write, context);
 }
 
 /* The GIC's register maps as MMIO handlers. */
@@ -255,7 +234,7 @@ static bool handle_mmio(struct vmm_guest *guest, uint64_t esr, uint64_t address)
         stop_guest(guest, "unemulatable memory access");
         return false;
     }
-    const struct vmm_mmio_region *region = find_mmio(guest, address);
+    const struct mmio_region *region = mmio_registry_find(&guest->mmio, address, access.size);
     if (region == NULL) {
         tessera_printf("VMM|%s: %s of %u bytes at 0x%lx (pc 0x%lx): no device there\n", guest->name,
                        access.write ? "write" : "read", access.size, address, pc);
@@ -335,26 +314,12 @@ static bool handle_sysreg(struct vmm_guest *guest, uint64_t esr)
 
 bool vmm_register_virq(struct vmm_guest *guest, unsigned virq, vmm_virq_level_fn asserted, void *context)
 {
-    if (guest->virq_source_count >= VMM_MAX_VIRQ_SOURCES || virq >= VGIC_IRQ_COUNT) {
-        return false;
-    }
-    guest->virq_sources[guest->virq_source_count++] = (struct vmm_virq_source){virq, asserted, context};
-    return true;
-}
-
-static const struct vmm_virq_source *find_virq_source(const struct vmm_guest *guest, unsigned virq)
-{
-    for (unsigned i = 0; i < guest->virq_source_count; i++) {
-        if (guest->virq_sources[i].virq == virq) {
-            return &guest->virq_sources[i];
-        }
-    }
-    return NULL;
+    return virq_registry_add(&guest->virqs, virq, asserted, context);
 }
 
 void vmm_virq_update(struct vmm_guest *guest, unsigned virq)
 {
-    const struct vmm_virq_source *source = find_virq_source(guest, virq);
+    const struct virq_source *source = virq_registry_find(&guest->virqs, virq);
     if (source != NULL && guest->running && source->asserted(source->context) && !vgic_is_pending(&guest->vgic, virq)) {
         vgic_inject(&guest->vgic, virq);
     }
@@ -362,7 +327,7 @@ void vmm_virq_update(struct vmm_guest *guest, unsigned virq)
 
 static void acknowledge_source(struct vmm_guest *guest, unsigned irq)
 {
-    if (find_virq_source(guest, irq) != NULL) {
+    if (virq_registry_find(&guest->virqs, irq) != NULL) {
         vmm_virq_update(guest, irq); /* still asserted: it fires again */
         return;
     }
