@@ -18,7 +18,7 @@ ALL_TARGETS += $(VMM_LIB)
 # Host unit tests of the portable parts (everything but the kernel glue in vmm.c), one binary per
 # module: $(call vmm_host_test,<test name>,<sources under test and helpers>,<extra link flags>).
 VMM_TEST_HEADERS := $(wildcard $(TOP)/vmm/include/vmm/*.h) $(wildcard $(TOP)/vmm/src/*.h) \
-	$(TOP)/drivers/serial/queue.h
+	$(TOP)/tests/unit/fake_virtio_driver.h $(TOP)/drivers/serial/queue.h
 define vmm_host_test
 $(B)/host/tests/$(1): $(TOP)/tests/unit/$(1).c $(2) $(VMM_TEST_HEADERS) $(DEPS_STAMP)
 	@mkdir -p $$(@D)
@@ -29,16 +29,18 @@ UNIT_TESTS += $(B)/host/tests/$(1)
 endef
 
 VMM_SRC := $(TOP)/vmm/src
+FAKE_VIRTIO_DRIVER := $(TOP)/tests/unit/fake_virtio_driver.c
 VIRTIO_TRANSPORT := $(VMM_SRC)/virtio_mmio.c $(VMM_SRC)/guest_ram.c
 
 $(eval $(call vmm_host_test,test_vmm_core,$(VMM_SRC)/mmio_decode.c $(VMM_SRC)/vgic.c $(VMM_SRC)/vgic_v2.c \
 	$(VMM_SRC)/psci.c $(VMM_SRC)/fdt.c $(VMM_SRC)/linux.c))
 $(eval $(call vmm_host_test,test_vgic_v3,$(VMM_SRC)/vgic.c $(VMM_SRC)/vgic_v2.c $(VMM_SRC)/vgic_v3.c))
 $(eval $(call vmm_host_test,test_mmio_registry,$(VMM_SRC)/mmio_registry.c))
-$(eval $(call vmm_host_test,test_virtio_mmio,$(VIRTIO_TRANSPORT)))
+$(eval $(call vmm_host_test,test_virtio_mmio,$(VIRTIO_TRANSPORT) $(FAKE_VIRTIO_DRIVER)))
+$(eval $(call vmm_host_test,test_virtqueue,$(VMM_SRC)/virtqueue.c $(VIRTIO_TRANSPORT) $(FAKE_VIRTIO_DRIVER)))
 
 # The console test lets the serial peers act just before the console's "signal me" requests (a
 # race the console must survive by looking again), through the linker's --wrap.
 VIRTIO_CONSOLE_TEST_WRAPS := -Wl,--wrap=serial_queue_request_space_signal -Wl,--wrap=serial_queue_request_data_signal
 $(eval $(call vmm_host_test,test_virtio_console,$(VMM_SRC)/virtio_console.c $(VMM_SRC)/virtqueue.c \
-	$(VIRTIO_TRANSPORT) $(TOP)/drivers/serial/queue.c,$(VIRTIO_CONSOLE_TEST_WRAPS)))
+	$(VIRTIO_TRANSPORT) $(TOP)/drivers/serial/queue.c $(FAKE_VIRTIO_DRIVER),$(VIRTIO_CONSOLE_TEST_WRAPS)))

@@ -37,42 +37,9 @@ static struct guest_ram ram;
 static struct serial_queue_handle tx, rx;
 static struct virtio_console console;
 
-static void notify_tx(void *context)
-{
-    (void)context;
-    microkit_notify(SERIAL_TX_CH);
-}
-
-static void notify_rx_space(void *context)
-{
-    (void)context;
-    microkit_notify(SERIAL_RX_CH);
-}
-
-static void set_irq(void *context)
-{
-    (void)context;
-    vmm_virq_update(&guest, CONSOLE_INTID);
-}
-
-static bool console_irq_asserted(void *context)
-{
-    return virtio_mmio_irq_level(&((struct virtio_console *)context)->transport);
-}
-
 static void flush_console(void *context)
 {
     virtio_console_flush_tx(context);
-}
-
-static uint64_t console_read(void *context, uint64_t offset, unsigned size)
-{
-    return virtio_console_mmio_read(context, offset, size);
-}
-
-static void console_write(void *context, uint64_t offset, unsigned size, uint64_t value)
-{
-    virtio_console_mmio_write(context, offset, size, (uint32_t)value);
 }
 
 /* "client_vmm_<N>" -> "client<N>"; any other name is used as it is. */
@@ -124,16 +91,14 @@ void init(void)
         return;
     }
     ram = (struct guest_ram){guest.ram_gpa, guest.ram_size, guest.ram_vaddr};
-    static const struct virtio_console_callbacks callbacks = {notify_tx, notify_rx_space, set_irq};
-    virtio_console_init(&console, &ram, &tx, &rx, &callbacks, &console);
-    virtio_console_set_tx_batching(&console, true);
-    guest.on_tick = flush_console;
-    guest.on_tick_context = &console;
-    if (!vmm_register_mmio(&guest, CONSOLE_GPA, VIRTIO_MMIO_SIZE, console_read, console_write, &console) ||
-        !vmm_register_virq(&guest, CONSOLE_INTID, console_irq_asserted, &console)) {
+    if (!virtio_console_init(&console, &ram, &tx, &rx, SERIAL_TX_CH, SERIAL_RX_CH) ||
+        !vmm_register_virtio(&guest, CONSOLE_GPA, CONSOLE_INTID, &console.transport)) {
         tessera_printf("VMM|%s: cannot boot: the virtio console could not be registered\n", hostname);
         return;
     }
+    virtio_console_set_tx_batching(&console, true);
+    guest.on_tick = flush_console;
+    guest.on_tick_context = &console;
     vmm_start_guest(&guest);
 }
 

@@ -3,6 +3,7 @@
 #include <vmm/fdt.h>
 #include <vmm/linux.h>
 #include <vmm/mmio_decode.h>
+#include <vmm/notify.h>
 #include <vmm/psci.h>
 #include <vmm/vmm.h>
 
@@ -146,6 +147,11 @@ bool vmm_start_guest(struct vmm_guest *guest)
         /* A restart forgets interrupts in flight: let their sources signal again. */
         for (unsigned i = 0; i < guest->passthrough_count; i++) {
             microkit_irq_ack(guest->passthrough[i].channel);
+        }
+        /* The new kernel overwrote the old one's rings: every device starts from reset, as
+         * after a power cycle, and touches no guest memory until a new driver sets it up. */
+        for (unsigned i = 0; i < guest->virtio_count; i++) {
+            virtio_mmio_reset(guest->virtio[i].transport);
         }
     }
     for (unsigned i = 0; i < TESSERA_USER_CONTEXT_WORDS; i++) {
@@ -323,6 +329,54 @@ void vmm_virq_update(struct vmm_guest *guest, unsigned virq)
     if (source != NULL && guest->running && source->asserted(source->context) && !vgic_is_pending(&guest->vgic, virq)) {
         vgic_inject(&guest->vgic, virq);
     }
+}
+
+/* A virtio device's window, line and interrupt, as adaptors between the registries' generic
+ * handlers and the transport. */
+static uint64_t virtio_read(void *transport, uint64_t offset, unsigned size)
+{
+    return virtio_mmio_read(transport, offset, size);
+}
+
+static void virtio_write(void *transport, uint64_t offset, unsigned size, uint64_t value)
+{
+    /* Wider than 32 bits is refused by the transport (size 8), so nothing is lost here. */
+    virtio_mmio_write(transport, offset, size, (uint32_t)value);
+}
+
+static bool virtio_line(void *transport)
+{
+    return virtio_mmio_irq_level(transport);
+}
+
+static void virtio_interrupt(void *binding)
+{
+    struct vmm_virtio *v = binding;
+    vmm_virq_update(v->guest, v->virq);
+}
+
+bool vmm_register_virtio(struct vmm_guest *guest, uint64_t gpa, unsigned intid, struct virtio_mmio *transport)
+{
+    /* A transport whose init failed has no queue_notify: it must not reach the guest. */
+    if (guest->virtio_count >= VMM_MAX_VIRTIO || transport->ops.queue_notify == NULL) {
+        return false;
+    }
+    if (!virq_registry_add(&guest->virqs, intid, virtio_line, transport)) {
+        return false;
+    }
+    if (!mmio_registry_add(&guest->mmio, gpa, VIRTIO_MMIO_SIZE, virtio_read, virtio_write, transport)) {
+        virq_registry_remove(&guest->virqs, intid);
+        return false;
+    }
+    struct vmm_virtio *v = &guest->virtio[guest->virtio_count++];
+    *v = (struct vmm_virtio){guest, transport, intid};
+    virtio_mmio_set_interrupt(transport, virtio_interrupt, v);
+    return true;
+}
+
+void vmm_notify(unsigned channel)
+{
+    microkit_notify(channel);
 }
 
 static void acknowledge_source(struct vmm_guest *guest, unsigned irq)

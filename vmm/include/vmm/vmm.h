@@ -2,8 +2,8 @@
  * A VMM PD's view of its guest: load and start Linux, and handle every exit the kernel delivers
  * as a fault (MMIO to the emulated GIC distributor, PSCI calls, the virtual timer, GIC
  * maintenance), plus interrupts of passed-through devices. This is the glue between the portable
- * parts (mmio_decode, vgic, psci, fdt, linux, the device registries) and the kernel (libmicrokit
- * calls).
+ * parts (mmio_decode, vgic, psci, fdt, linux, the device registries, virtio) and the kernel
+ * (libmicrokit calls).
  */
 #pragma once
 
@@ -11,6 +11,7 @@
 #include <microkit.h>
 #include <vmm/mmio_registry.h>
 #include <vmm/vgic.h>
+#include <vmm/virtio_mmio.h>
 
 #define VMM_MAX_PASSTHROUGH 8
 #define VMM_GICD_GPA        0x8000000UL
@@ -19,6 +20,16 @@
 struct vmm_passthrough_irq {
     unsigned virq;            /* INTID the guest sees */
     microkit_channel channel; /* the VMM's IRQ channel for the physical interrupt */
+};
+
+#define VMM_MAX_VIRTIO 4
+
+/* A virtio device as vmm_register_virtio wired it: its transport, and the vIRQ its interrupt
+ * line drives. */
+struct vmm_virtio {
+    struct vmm_guest *guest;
+    struct virtio_mmio *transport;
+    unsigned virq;
 };
 
 struct vmm_guest {
@@ -47,6 +58,8 @@ struct vmm_guest {
     unsigned unknown_sysregs;
     struct mmio_registry mmio;
     struct virq_registry virqs;
+    struct vmm_virtio virtio[VMM_MAX_VIRTIO];
+    unsigned virtio_count;
     /* Called on each of the guest's virtual timer ticks (at least HZ times a second while the
      * guest runs): for work a device batches, such as console output. */
     void (*on_tick)(void *context);
@@ -69,6 +82,11 @@ bool vmm_register_mmio(struct vmm_guest *guest, uint64_t base, uint64_t size, vm
  * asserted fires again, as on a real GIC). False if the table is full, virq is not an SPI or
  * already has a source. */
 bool vmm_register_virq(struct vmm_guest *guest, unsigned virq, vmm_virq_level_fn asserted, void *context);
+/* A virtio-mmio device (its transport initialised by the device's init): guest accesses to
+ * [gpa, gpa + VIRTIO_MMIO_SIZE) go to the transport, and its interrupt line is the level SPI
+ * `intid`. A guest restart resets the device. False, and nothing registered, if any of it is
+ * refused (window overlap, vIRQ taken or not an SPI, tables full). */
+bool vmm_register_virtio(struct vmm_guest *guest, uint64_t gpa, unsigned intid, struct virtio_mmio *transport);
 /* The device's line may have risen: inject if it is up and not already pending or active. */
 void vmm_virq_update(struct vmm_guest *guest, unsigned virq);
 /* A notification on one of the passthrough IRQ channels. True if it was one. */
