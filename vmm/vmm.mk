@@ -15,41 +15,33 @@ $(VMM_LIB): $(VMM_OBJS)
 ALL_TARGETS += $(VMM_LIB)
 -include $(VMM_OBJS:.o=.d)
 
-# Host unit tests of the portable parts (everything but the kernel glue in vmm.c).
-VMM_PORTABLE := $(filter-out $(TOP)/vmm/src/vmm.c $(TOP)/vmm/src/vmm_guest_config.c,$(VMM_SRCS))
-$(B)/host/tests/test_vmm_core: $(TOP)/tests/unit/test_vmm_core.c $(VMM_PORTABLE) $(TOP)/drivers/serial/queue.c \
-		$(wildcard $(TOP)/vmm/include/vmm/*.h) $(TOP)/drivers/serial/queue.h $(DEPS_STAMP)
-	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) -I$(TOP)/vmm/include -I$(TOP)/drivers $(TOP)/tests/unit/test_vmm_core.c $(VMM_PORTABLE) \
-		$(TOP)/drivers/serial/queue.c $(HOST_LDFLAGS) -lcmocka -o $@
+# Host unit tests of the portable parts (everything but the kernel glue in vmm.c), one binary per
+# module: $(call vmm_host_test,<test name>,<sources under test and helpers>,<extra link flags>).
+VMM_TEST_HEADERS := $(wildcard $(TOP)/vmm/include/vmm/*.h) $(wildcard $(TOP)/vmm/src/*.h) \
+	$(TOP)/tests/unit/fake_virtio_driver.h $(TOP)/drivers/serial/queue.h
+define vmm_host_test
+$(B)/host/tests/$(1): $(TOP)/tests/unit/$(1).c $(2) $(VMM_TEST_HEADERS) $(DEPS_STAMP)
+	@mkdir -p $$(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -I$(TOP)/vmm/include -I$(TOP)/drivers $(TOP)/tests/unit/$(1).c $(2) $(HOST_LDFLAGS) \
+		$(3) -lcmocka -o $$@
 
-UNIT_TESTS += $(B)/host/tests/test_vmm_core
+UNIT_TESTS += $(B)/host/tests/$(1)
+endef
 
-$(B)/host/tests/test_virtio_mmio: $(TOP)/tests/unit/test_virtio_mmio.c $(TOP)/vmm/src/virtio_mmio.c \
-		$(TOP)/vmm/src/guest_ram.c $(wildcard $(TOP)/vmm/include/vmm/*.h) $(DEPS_STAMP)
-	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) -I$(TOP)/vmm/include $(TOP)/tests/unit/test_virtio_mmio.c $(TOP)/vmm/src/virtio_mmio.c \
-		$(TOP)/vmm/src/guest_ram.c $(HOST_LDFLAGS) -lcmocka -o $@
+VMM_SRC := $(TOP)/vmm/src
+FAKE_VIRTIO_DRIVER := $(TOP)/tests/unit/fake_virtio_driver.c
+VIRTIO_TRANSPORT := $(VMM_SRC)/virtio_mmio.c $(VMM_SRC)/guest_ram.c
 
-UNIT_TESTS += $(B)/host/tests/test_virtio_mmio
+$(eval $(call vmm_host_test,test_vmm_core,$(VMM_SRC)/mmio_decode.c $(VMM_SRC)/vgic.c $(VMM_SRC)/vgic_v2.c \
+	$(VMM_SRC)/psci.c $(VMM_SRC)/fdt.c $(VMM_SRC)/linux.c))
+$(eval $(call vmm_host_test,test_vgic_v3,$(VMM_SRC)/vgic.c $(VMM_SRC)/vgic_v2.c $(VMM_SRC)/vgic_v3.c))
+$(eval $(call vmm_host_test,test_mmio_registry,$(VMM_SRC)/mmio_registry.c))
+$(eval $(call vmm_host_test,test_virtio_mmio,$(VIRTIO_TRANSPORT) $(FAKE_VIRTIO_DRIVER)))
+$(eval $(call vmm_host_test,test_virtqueue,$(VMM_SRC)/virtqueue.c $(VIRTIO_TRANSPORT) $(FAKE_VIRTIO_DRIVER)))
 
-# The test lets the serial peers act just before the console's "signal me" requests (a race the
-# console must survive by looking again), through the linker's --wrap.
+# The console test lets the serial peers act just before the console's "signal me" requests (a
+# race the console must survive by looking again), through the linker's --wrap.
 VIRTIO_CONSOLE_TEST_WRAPS := -Wl,--wrap=serial_queue_request_space_signal -Wl,--wrap=serial_queue_request_data_signal
-VIRTIO_CONSOLE_TEST_SRCS := $(TOP)/vmm/src/virtio_console.c $(TOP)/vmm/src/virtqueue.c $(TOP)/vmm/src/virtio_mmio.c \
-	$(TOP)/vmm/src/guest_ram.c $(TOP)/drivers/serial/queue.c
-$(B)/host/tests/test_virtio_console: $(TOP)/tests/unit/test_virtio_console.c $(VIRTIO_CONSOLE_TEST_SRCS) \
-		$(wildcard $(TOP)/vmm/include/vmm/*.h) $(TOP)/drivers/serial/queue.h $(DEPS_STAMP)
-	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) -I$(TOP)/vmm/include -I$(TOP)/drivers $(TOP)/tests/unit/test_virtio_console.c \
-		$(VIRTIO_CONSOLE_TEST_SRCS) $(HOST_LDFLAGS) $(VIRTIO_CONSOLE_TEST_WRAPS) -lcmocka -o $@
-
-UNIT_TESTS += $(B)/host/tests/test_virtio_console
-
-$(B)/host/tests/test_vmm_config: $(TOP)/tests/unit/test_vmm_config.c $(TOP)/vmm/src/vmm_config.c \
-		$(TOP)/vmm/include/vmm/vmm_config.h $(TOP)/include/tessera/config.h $(DEPS_STAMP)
-	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) -I$(TOP)/vmm/include $(TOP)/tests/unit/test_vmm_config.c $(TOP)/vmm/src/vmm_config.c \
-		$(HOST_LDFLAGS) -lcmocka -o $@
-
-UNIT_TESTS += $(B)/host/tests/test_vmm_config
+$(eval $(call vmm_host_test,test_virtio_console,$(VMM_SRC)/virtio_console.c $(VMM_SRC)/virtqueue.c \
+	$(VIRTIO_TRANSPORT) $(TOP)/drivers/serial/queue.c $(FAKE_VIRTIO_DRIVER),$(VIRTIO_CONSOLE_TEST_WRAPS)))
+$(eval $(call vmm_host_test,test_vmm_config,$(VMM_SRC)/vmm_config.c))

@@ -4,12 +4,12 @@
  * the console's window and interrupt, the serial queues and channels) comes from its generated
  * configuration (examples/console/system.py).
  */
-#include <tessera/printf.h>
+#include <guest_images.h>
 #include <serial/serial_config.h>
+#include <tessera/printf.h>
 #include <vmm/virtio_console.h>
 #include <vmm/vmm.h>
 #include <vmm/vmm_config.h>
-#include <guest_images.h>
 
 extern const struct vmm_config vmm_config;
 extern const struct serial_client_config serial_client_config;
@@ -19,44 +19,10 @@ static struct vmm_guest guest;
 static struct guest_ram ram;
 static struct serial_queue_handle tx, rx;
 static struct virtio_console console;
-static unsigned console_intid;
-
-static void notify_tx(void *context)
-{
-    (void)context;
-    microkit_notify(serial->tx.channel);
-}
-
-static void notify_rx_space(void *context)
-{
-    (void)context;
-    microkit_notify(serial->rx.channel);
-}
-
-static void set_irq(void *context)
-{
-    (void)context;
-    vmm_virq_update(&guest, console_intid);
-}
-
-static bool console_irq_asserted(void *context)
-{
-    return virtio_mmio_irq_level(&((struct virtio_console *)context)->transport);
-}
 
 static void flush_console(void *context)
 {
     virtio_console_flush_tx(context);
-}
-
-static uint64_t console_read(void *context, uint64_t offset, unsigned size)
-{
-    return virtio_console_mmio_read(context, offset, size);
-}
-
-static void console_write(void *context, uint64_t offset, unsigned size, uint64_t value)
-{
-    virtio_console_mmio_write(context, offset, size, (uint32_t)value);
 }
 
 static bool queue_of(struct serial_queue_handle *h, const struct serial_connection *c)
@@ -81,17 +47,14 @@ void init(void)
     }
     guest_images_attach(&guest);
     ram = (struct guest_ram){guest.ram_gpa, guest.ram_size, guest.ram_vaddr};
-    static const struct virtio_console_callbacks callbacks = {notify_tx, notify_rx_space, set_irq};
-    virtio_console_init(&console, &ram, &tx, &rx, &callbacks, &console);
-    virtio_console_set_tx_batching(&console, true);
-    guest.on_tick = flush_console;
-    guest.on_tick_context = &console;
-    console_intid = device->intid;
-    if (!vmm_register_mmio(&guest, device->gpa, device->size, console_read, console_write, &console) ||
-        !vmm_register_virq(&guest, device->intid, console_irq_asserted, &console)) {
+    if (!virtio_console_init(&console, &ram, &tx, &rx, serial->tx.channel, serial->rx.channel) ||
+        !vmm_register_virtio(&guest, device->gpa, device->intid, &console.transport)) {
         tessera_printf("VMM|%s: cannot boot: the virtio console could not be registered\n", guest.name);
         return;
     }
+    virtio_console_set_tx_batching(&console, true);
+    guest.on_tick = flush_console;
+    guest.on_tick_context = &console;
     vmm_start_guest(&guest);
 }
 

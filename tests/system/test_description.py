@@ -9,18 +9,29 @@ import shutil
 import subprocess
 import time
 
+import pytest
+
 from harness import BUILD, COMMAND_TIMEOUT
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def build_variant(directory):
-    """Build the description in `directory` next to the build's own examples; return make's
-    result."""
+    """Build the description in `directory` next to the build's own examples, from scratch (an
+    earlier run's variant came from another temporary directory); return make's result."""
+    shutil.rmtree(os.path.join(BUILD, "examples", os.path.basename(directory)), ignore_errors=True)
     return subprocess.run(["make", "-C", TOP, f"BUILD_DIR={os.path.dirname(BUILD)}",
                            f"BOARD={os.path.basename(BUILD)}", f"EXTRA_EXAMPLES={directory}",
                            os.path.join(BUILD, "examples", os.path.basename(directory), "run.sh")],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
+
+
+@pytest.fixture(autouse=True)
+def remove_variants():
+    """The variants' build outputs belong to the test: gone when it ends."""
+    yield
+    for name in ("console3", "console9"):
+        shutil.rmtree(os.path.join(BUILD, "examples", name), ignore_errors=True)
 
 
 def copy_console(tmp_path, name, clients):

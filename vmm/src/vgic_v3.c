@@ -34,6 +34,14 @@ static bool shared_layout(uint64_t offset)
            (offset >= 0x0c00 && offset < 0x0c00 + VGIC_IRQ_COUNT / 4);
 }
 
+/* GICD_IROUTER<n> (12.9.22): one 64-bit register per SPI, accessed whole or as aligned 32-bit
+ * halves; those of SGIs and PPIs (n < 32) are reserved. */
+static bool irouter_access(uint64_t offset, unsigned size)
+{
+    return offset >= GICD_IROUTER + 8 * 32 && offset < GICD_IROUTER + 8 * VGIC_IRQ_COUNT && (size == 8 || size == 4) &&
+           (offset & (size - 1)) == 0;
+}
+
 /* In the distributor, the first bank (0..31) of each array is RAZ/WI under affinity routing. */
 static bool first_bank(uint64_t offset)
 {
@@ -44,7 +52,7 @@ static bool first_bank(uint64_t offset)
 
 uint64_t vgic_v3_dist_read(struct vgic *vgic, uint64_t offset, unsigned size)
 {
-    if (offset >= GICD_IROUTER + 8 * 32 && offset < GICD_IROUTER + 8 * VGIC_IRQ_COUNT && (size == 8 || size == 4)) {
+    if (irouter_access(offset, size)) {
         uint64_t value = vgic->irouter[(offset - GICD_IROUTER) / 8];
         return (offset & 4) ? value >> 32 : (size == 8 ? value : (uint32_t)value);
     }
@@ -73,7 +81,7 @@ uint64_t vgic_v3_dist_read(struct vgic *vgic, uint64_t offset, unsigned size)
     if (offset >= 0x0d00 && offset < 0x0d80) {
         return 0; /* IGRPMODR: group modifiers, only meaningful with two security states */
     }
-    if (offset >= 0xffd0) {
+    if (offset >= 0xffd0 && offset < VGIC_V3_DIST_SIZE) {
         return 0; /* other ID registers */
     }
     vgic->bad_accesses++;
@@ -82,7 +90,7 @@ uint64_t vgic_v3_dist_read(struct vgic *vgic, uint64_t offset, unsigned size)
 
 void vgic_v3_dist_write(struct vgic *vgic, uint64_t offset, unsigned size, uint64_t value)
 {
-    if (offset >= GICD_IROUTER + 8 * 32 && offset < GICD_IROUTER + 8 * VGIC_IRQ_COUNT && (size == 8 || size == 4)) {
+    if (irouter_access(offset, size)) {
         uint64_t *slot = &vgic->irouter[(offset - GICD_IROUTER) / 8];
         if (size == 8) {
             *slot = value;
@@ -108,7 +116,7 @@ void vgic_v3_dist_write(struct vgic *vgic, uint64_t offset, unsigned size, uint6
         }
         return;
     }
-    if ((offset >= 0x0d00 && offset < 0x0d80) || offset >= 0xffd0) {
+    if ((offset >= 0x0d00 && offset < 0x0d80) || (offset >= 0xffd0 && offset < VGIC_V3_DIST_SIZE)) {
         return;
     }
     vgic->bad_accesses++;
@@ -178,10 +186,11 @@ void vgic_v3_redist_write(struct vgic *vgic, uint64_t offset, unsigned size, uin
 
 void vgic_v3_sgi1r(struct vgic *vgic, uint64_t value)
 {
-    /* INTID[27:24], Aff1[23:16], TargetList[15:0], IRM[40]; this vCPU is affinity 0.0.0.0. */
+    /* INTID[27:24], Aff1[23:16], TargetList[15:0], Aff2[39:32], IRM[40], RS[47:44] (the target
+     * list covers Aff0 16 * RS to 16 * RS + 15), Aff3[55:48]; this vCPU is affinity 0.0.0.0. */
     unsigned intid = (unsigned)(value >> 24) & 0xf;
     bool to_self = ((value >> 40) & 1) == 0 && ((value >> 16) & 0xff) == 0 && (value & 1) &&
-                   ((value >> 32) & 0xff) == 0 && ((value >> 48) & 0xff) == 0;
+                   ((value >> 32) & 0xff) == 0 && ((value >> 44) & 0xf) == 0 && ((value >> 48) & 0xff) == 0;
     if (to_self) {
         vgic_make_pending(vgic, intid);
         vgic_flush(vgic);

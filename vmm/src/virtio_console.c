@@ -1,24 +1,16 @@
 /*
  * Virtio console, single port (virtio 1.2 section 5.3). A "pass" is one call from outside (a
- * QueueNotify, the DRIVER_OK transition, a notification from a serial virtualiser): it moves as
- * much as it can, then signals each peer at most once and raises the interrupt at most once.
+ * QueueNotify, the driver becoming ready, a notification from a serial virtualiser): it moves as
+ * much as it can, then signals each peer at most once and raises the interrupt at most once (twice
+ * if a queue broke in it: the used buffers, then the configuration change).
  */
+#include <vmm/notify.h>
 #include <vmm/virtio_console.h>
 
+/* The transport says when the driver lets the device use its queues (section 2.1.2). */
 static bool running(const struct virtio_console *c)
 {
-    /* Section 3.1.1: the device works only for a driver that completed feature negotiation
-     * (so the modern ring layout applies) and set DRIVER_OK, and did not give up. */
-    uint32_t needed = VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK;
-    uint32_t status = c->transport.status;
-    return (status & needed) == needed && (status & VIRTIO_STATUS_FAILED) == 0;
-}
-
-static void call(void (*callback)(void *context), void *context)
-{
-    if (callback != 0) {
-        callback(context);
-    }
+    return virtio_mmio_driver_ok(&c->transport);
 }
 
 /* Copy what remains of the pending chain into tx, one enqueue per buffer; true once all of it is
@@ -88,13 +80,12 @@ void virtio_console_flush_tx(struct virtio_console *c)
     if (c->tx_owed) {
         c->tx_owed = false;
         if (serial_queue_take_data_signal(c->tx)) {
-            call(c->callbacks.notify_tx, c->context);
+            vmm_notify(c->tx_channel);
         }
     }
     if (c->tx_interrupt_owed) {
         c->tx_interrupt_owed = false;
         virtio_mmio_used_buffer(&c->transport);
-        call(c->callbacks.set_irq, c->context);
     }
 }
 
@@ -137,7 +128,7 @@ static void receive(struct virtio_console *c)
         }
     }
     if (dequeued && serial_queue_take_space_signal(c->rx)) {
-        call(c->callbacks.notify_rx_space, c->context);
+        vmm_notify(c->rx_channel);
     }
 }
 
@@ -147,7 +138,6 @@ static void finish(struct virtio_console *c)
     /* Ask both queues, so that both forget what they published. */
     bool rx_used = virtqueue_take_interrupt(&c->rxq);
     bool tx_used = virtqueue_take_interrupt(&c->txq);
-    bool raise = false;
     if (tx_used && c->tx_batching && !rx_used) {
         /* Linux polls for its transmit buffers; the interrupt (an exit for the guest's handler
          * and two for its register accesses) can wait for the next flush. */
@@ -155,38 +145,12 @@ static void finish(struct virtio_console *c)
     } else if (rx_used || tx_used || c->tx_interrupt_owed) {
         c->tx_interrupt_owed = false;
         virtio_mmio_used_buffer(&c->transport);
-        raise = true;
     }
-    if (!c->needs_reset_raised && (c->rxq.broken || c->txq.broken)) {
-        /* Section 2.1.2: the device cannot recover the queue; the driver has to reset it, and
-         * learns about it through a configuration change notification. */
-        c->needs_reset_raised = true;
-        c->transport.status |= VIRTIO_STATUS_NEEDS_RESET;
-        c->transport.interrupt_status |= VIRTIO_INT_CONFIG_CHANGE;
-        raise = true;
+    if (c->rxq.broken || c->txq.broken) {
+        /* Section 2.1.2: the device cannot recover the queue; the driver has to reset it. The
+         * transport tells it, once. */
+        virtio_mmio_needs_reset(&c->transport);
     }
-    if (raise) {
-        call(c->callbacks.set_irq, c->context);
-    }
-}
-
-/* No feature making a configuration field valid is offered (section 5.3.4): the driver has no
- * reason to read it, and reads see zeros. */
-static uint32_t config_read(void *device, uint32_t offset, unsigned size)
-{
-    (void)device;
-    (void)offset;
-    (void)size;
-    return 0;
-}
-
-/* emerg_wr is only writable with VIRTIO_CONSOLE_F_EMERG_WRITE, which is not offered. */
-static void config_write(void *device, uint32_t offset, unsigned size, uint32_t value)
-{
-    (void)device;
-    (void)offset;
-    (void)size;
-    (void)value;
 }
 
 static void queue_notify(void *device, unsigned queue)
@@ -201,72 +165,61 @@ static void queue_notify(void *device, unsigned queue)
     finish(c);
 }
 
-/* Called by the transport on a device reset (status 0), after it forgot the queue setup. */
+/* The driver set DRIVER_OK. Notifications before it were ignored (section 2.1.2); buffers posted
+ * then (receive buffers, typically) are looked at now. */
+static void driver_ok(void *device)
+{
+    struct virtio_console *c = device;
+    transmit(c);
+    receive(c);
+    finish(c);
+}
+
+/* Called by the transport on a device reset (section 2.4), after it forgot the queue setup. */
 static void device_reset(void *device)
 {
     struct virtio_console *c = device;
     c->tx_pending = false;
     c->tx_segment = 0;
     c->tx_offset = 0;
-    c->needs_reset_raised = false;
-    virtio_console_flush_tx(c); /* what the guest wrote before the reset still goes out */
+    c->tx_interrupt_owed = false; /* section 2.4.1: no interrupt after a reset */
+    virtio_console_flush_tx(c);   /* what the guest wrote before the reset still goes out */
     virtqueue_reset(&c->rxq);
     virtqueue_reset(&c->txq);
 }
 
-void virtio_console_init(struct virtio_console *c, const struct guest_ram *ram, struct serial_queue_handle *tx,
-                         struct serial_queue_handle *rx, const struct virtio_console_callbacks *cb, void *context)
+bool virtio_console_init(struct virtio_console *c, const struct guest_ram *ram, struct serial_queue_handle *tx,
+                         struct serial_queue_handle *rx, unsigned tx_channel, unsigned rx_channel)
 {
-    struct virtio_device_hooks hooks = {config_read, config_write, queue_notify, device_reset};
+    /* Section 5.3.4: no feature making a configuration field valid is offered, so the space is
+     * all zeros, and emerg_wr is not writable (no config_write). */
+    c->config = (struct virtio_console_config){0};
+    const struct virtio_device_info info = {
+        .device_id = VIRTIO_ID_CONSOLE,
+        .features = 0,
+        .queue_count = 2,
+        .queue_num_max = VIRTIO_CONSOLE_QUEUE_SIZE,
+        .config = &c->config,
+        .config_size = sizeof(c->config),
+    };
+    static const struct virtio_device_ops ops = {
+        .queue_notify = queue_notify,
+        .driver_ok = driver_ok,
+        .reset = device_reset,
+    };
     c->tx = tx;
     c->rx = rx;
-    if (cb != 0) {
-        c->callbacks = *cb;
-    } else {
-        c->callbacks = (struct virtio_console_callbacks){0};
-    }
-    c->context = context;
+    c->tx_channel = tx_channel;
+    c->rx_channel = rx_channel;
     c->tx_batching = false;
     c->tx_owed = false;
     c->tx_interrupt_owed = false;
     c->tx_bytes = 0;
     c->rx_bytes = 0;
-    c->bad_accesses = 0;
     virtqueue_init(&c->rxq, &c->transport.queues[VIRTIO_CONSOLE_RX_QUEUE], ram);
     virtqueue_init(&c->txq, &c->transport.queues[VIRTIO_CONSOLE_TX_QUEUE], ram);
     /* Resets the transport, which calls device_reset for the rest of the state. */
-    virtio_mmio_init(&c->transport, VIRTIO_ID_CONSOLE, 0, 2, VIRTIO_CONSOLE_QUEUE_SIZE, ram, &hooks, c);
-}
-
-static bool in_window(uint64_t offset, unsigned size)
-{
-    return offset < VIRTIO_MMIO_SIZE && size <= VIRTIO_MMIO_SIZE - offset;
-}
-
-uint32_t virtio_console_mmio_read(struct virtio_console *c, uint64_t offset, unsigned size)
-{
-    if (!in_window(offset, size)) {
-        c->bad_accesses++;
-        return 0;
-    }
-    return virtio_mmio_read(&c->transport, offset, size);
-}
-
-void virtio_console_mmio_write(struct virtio_console *c, uint64_t offset, unsigned size, uint32_t value)
-{
-    if (!in_window(offset, size)) {
-        c->bad_accesses++;
-        return;
-    }
-    bool was_running = running(c);
-    virtio_mmio_write(&c->transport, offset, size, value);
-    if (!was_running && running(c)) {
-        /* The transport ignored notifications before DRIVER_OK; buffers posted then (receive
-         * buffers, typically) are looked at now. */
-        transmit(c);
-        receive(c);
-        finish(c);
-    }
+    return virtio_mmio_init(&c->transport, &info, &ops, c, ram);
 }
 
 void virtio_console_rx_notified(struct virtio_console *c)

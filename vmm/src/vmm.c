@@ -3,6 +3,7 @@
 #include <vmm/fdt.h>
 #include <vmm/linux.h>
 #include <vmm/mmio_decode.h>
+#include <vmm/notify.h>
 #include <vmm/psci.h>
 #include <vmm/vmm.h>
 
@@ -147,6 +148,11 @@ bool vmm_start_guest(struct vmm_guest *guest)
         for (unsigned i = 0; i < guest->passthrough_count; i++) {
             microkit_irq_ack(guest->passthrough[i].channel);
         }
+        /* The new kernel overwrote the old one's rings: every device starts from reset, as
+         * after a power cycle, and touches no guest memory until a new driver sets it up. */
+        for (unsigned i = 0; i < guest->virtio_count; i++) {
+            virtio_mmio_reset(guest->virtio[i].transport);
+        }
     }
     for (unsigned i = 0; i < TESSERA_USER_CONTEXT_WORDS; i++) {
         regs[i] = 0;
@@ -178,28 +184,7 @@ static unsigned read_regs(struct vmm_guest *guest, unsigned words)
 bool vmm_register_mmio(struct vmm_guest *guest, uint64_t base, uint64_t size, vmm_mmio_read_fn read,
                        vmm_mmio_write_fn write, void *context)
 {
-    uint64_t end;
-    if (guest->mmio_count >= VMM_MAX_MMIO || size == 0 || __builtin_add_overflow(base, size, &end)) {
-        return false;
-    }
-    for (unsigned i = 0; i < guest->mmio_count; i++) {
-        const struct vmm_mmio_region *r = &guest->mmio[i];
-        if (base < r->base + r->size && r->base < end) {
-            return false;
-        }
-    }
-    guest->mmio[guest->mmio_count++] = (struct vmm_mmio_region){base, size, read, write, context};
-    return true;
-}
-
-static const struct vmm_mmio_region *find_mmio(const struct vmm_guest *guest, uint64_t address)
-{
-    for (unsigned i = 0; i < guest->mmio_count; i++) {
-        if (address >= guest->mmio[i].base && address - guest->mmio[i].base < guest->mmio[i].size) {
-            return &guest->mmio[i];
-        }
-    }
-    return NULL;
+    return mmio_registry_add(&guest->mmio, base, size, read, write, context);
 }
 
 /* The GIC's register maps as MMIO handlers. */
@@ -255,7 +240,7 @@ static bool handle_mmio(struct vmm_guest *guest, uint64_t esr, uint64_t address)
         stop_guest(guest, "unemulatable memory access");
         return false;
     }
-    const struct vmm_mmio_region *region = find_mmio(guest, address);
+    const struct mmio_region *region = mmio_registry_find(&guest->mmio, address, access.size);
     if (region == NULL) {
         tessera_printf("VMM|%s: %s of %u bytes at 0x%lx (pc 0x%lx): no device there\n", guest->name,
                        access.write ? "write" : "read", access.size, address, pc);
@@ -335,34 +320,68 @@ static bool handle_sysreg(struct vmm_guest *guest, uint64_t esr)
 
 bool vmm_register_virq(struct vmm_guest *guest, unsigned virq, vmm_virq_level_fn asserted, void *context)
 {
-    if (guest->virq_source_count >= VMM_MAX_VIRQ_SOURCES || virq >= VGIC_IRQ_COUNT) {
-        return false;
-    }
-    guest->virq_sources[guest->virq_source_count++] = (struct vmm_virq_source){virq, asserted, context};
-    return true;
-}
-
-static const struct vmm_virq_source *find_virq_source(const struct vmm_guest *guest, unsigned virq)
-{
-    for (unsigned i = 0; i < guest->virq_source_count; i++) {
-        if (guest->virq_sources[i].virq == virq) {
-            return &guest->virq_sources[i];
-        }
-    }
-    return NULL;
+    return virq_registry_add(&guest->virqs, virq, asserted, context);
 }
 
 void vmm_virq_update(struct vmm_guest *guest, unsigned virq)
 {
-    const struct vmm_virq_source *source = find_virq_source(guest, virq);
+    const struct virq_source *source = virq_registry_find(&guest->virqs, virq);
     if (source != NULL && guest->running && source->asserted(source->context) && !vgic_is_pending(&guest->vgic, virq)) {
         vgic_inject(&guest->vgic, virq);
     }
 }
 
+/* A virtio device's window, line and interrupt, as adaptors between the registries' generic
+ * handlers and the transport. */
+static uint64_t virtio_read(void *transport, uint64_t offset, unsigned size)
+{
+    return virtio_mmio_read(transport, offset, size);
+}
+
+static void virtio_write(void *transport, uint64_t offset, unsigned size, uint64_t value)
+{
+    /* Wider than 32 bits is refused by the transport (size 8), so nothing is lost here. */
+    virtio_mmio_write(transport, offset, size, (uint32_t)value);
+}
+
+static bool virtio_line(void *transport)
+{
+    return virtio_mmio_irq_level(transport);
+}
+
+static void virtio_interrupt(void *binding)
+{
+    struct vmm_virtio *v = binding;
+    vmm_virq_update(v->guest, v->virq);
+}
+
+bool vmm_register_virtio(struct vmm_guest *guest, uint64_t gpa, unsigned intid, struct virtio_mmio *transport)
+{
+    /* A transport whose init failed has no queue_notify: it must not reach the guest. */
+    if (guest->virtio_count >= VMM_MAX_VIRTIO || transport->ops.queue_notify == NULL) {
+        return false;
+    }
+    if (!virq_registry_add(&guest->virqs, intid, virtio_line, transport)) {
+        return false;
+    }
+    if (!mmio_registry_add(&guest->mmio, gpa, VIRTIO_MMIO_SIZE, virtio_read, virtio_write, transport)) {
+        virq_registry_remove(&guest->virqs, intid);
+        return false;
+    }
+    struct vmm_virtio *v = &guest->virtio[guest->virtio_count++];
+    *v = (struct vmm_virtio){guest, transport, intid};
+    virtio_mmio_set_interrupt(transport, virtio_interrupt, v);
+    return true;
+}
+
+void vmm_notify(unsigned channel)
+{
+    microkit_notify(channel);
+}
+
 static void acknowledge_source(struct vmm_guest *guest, unsigned irq)
 {
-    if (find_virq_source(guest, irq) != NULL) {
+    if (virq_registry_find(&guest->virqs, irq) != NULL) {
         vmm_virq_update(guest, irq); /* still asserted: it fires again */
         return;
     }

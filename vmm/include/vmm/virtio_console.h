@@ -3,9 +3,10 @@
  * transport. Device ID 3; no device feature is offered (no SIZE, MULTIPORT or EMERG_WRITE), so
  * there are two queues: receiveq (0) and transmitq (1) of port 0 (section 5.3.2).
  *
- * The console sits between the guest and two serial queues shared with the serial virtualisers:
- * it is the producer of `tx` (guest output) and the consumer of `rx` (guest input). Everything the
- * guest puts in the virtqueues is checked by the split virtqueue code (vmm/virtqueue.h).
+ * The transport (vmm/virtio_mmio.h) runs the device lifecycle; the console only moves bytes
+ * between its two virtqueues and two serial queues shared with the serial virtualisers: it is the
+ * producer of `tx` (guest output) and the consumer of `rx` (guest input). Everything the guest
+ * puts in the virtqueues is checked by the split virtqueue code (vmm/virtqueue.h).
  *
  * Flow control in both directions, with no busy waiting:
  * - transmit: a chain is copied whole into tx before it is completed; when tx fills up in the
@@ -37,20 +38,15 @@ struct virtio_console_config {
     uint32_t emerg_wr;
 };
 
-struct virtio_console_callbacks {
-    void (*notify_tx)(void *context);       /* tell the TX virtualiser data waits in tx */
-    void (*notify_rx_space)(void *context); /* tell the RX virtualiser space freed in rx */
-    void (*set_irq)(void *context);         /* the transport's interrupt went up: inject the level vIRQ */
-};
-
 struct virtio_console {
     struct virtio_mmio transport;
     struct virtqueue rxq;
     struct virtqueue txq;
     struct serial_queue_handle *tx; /* producer side */
     struct serial_queue_handle *rx; /* consumer side */
-    struct virtio_console_callbacks callbacks;
-    void *context;
+    unsigned tx_channel;            /* to the TX virtualiser: data waits in tx */
+    unsigned rx_channel;            /* to the RX virtualiser: space freed in rx */
+    struct virtio_console_config config;
     /* The transmit chain partly copied into tx: its segments, and where copying resumes. */
     bool tx_pending;
     struct virtqueue_chain tx_chain;
@@ -61,22 +57,17 @@ struct virtio_console {
     bool tx_batching;
     bool tx_owed;
     bool tx_interrupt_owed; /* transmit buffers were used; the interrupt waits for the flush */
-    /* VIRTIO_STATUS_NEEDS_RESET was raised for a broken queue since the last reset. */
-    bool needs_reset_raised;
     /* statistics */
     uint64_t tx_bytes;
     uint64_t rx_bytes;
-    unsigned bad_accesses; /* MMIO outside the device window */
     struct virtqueue_segment tx_segments[VIRTIO_CONSOLE_QUEUE_SIZE];
     struct virtqueue_segment rx_segments[VIRTIO_CONSOLE_QUEUE_SIZE];
 };
 
-void virtio_console_init(struct virtio_console *c, const struct guest_ram *ram, struct serial_queue_handle *tx,
-                         struct serial_queue_handle *rx, const struct virtio_console_callbacks *cb, void *context);
-/* Guest MMIO accesses to the device's VIRTIO_MMIO_SIZE-byte window (wraps virtio_mmio_read/write);
- * offset is relative to the window. */
-uint32_t virtio_console_mmio_read(struct virtio_console *c, uint64_t offset, unsigned size);
-void virtio_console_mmio_write(struct virtio_console *c, uint64_t offset, unsigned size, uint32_t value);
+/* The guest reaches the console through c->transport (register it with vmm_register_virtio). The
+ * console signals the serial virtualisers with vmm_notify on tx_channel and rx_channel. */
+bool virtio_console_init(struct virtio_console *c, const struct guest_ram *ram, struct serial_queue_handle *tx,
+                         struct serial_queue_handle *rx, unsigned tx_channel, unsigned rx_channel);
 /* The RX virtualiser put bytes in rx: deliver what fits into the guest's receive buffers. */
 void virtio_console_rx_notified(struct virtio_console *c);
 /* The TX virtualiser freed space in tx: continue transmitting. */

@@ -13,8 +13,8 @@
  *   length 0 and counted in bad_chains; the queue keeps working;
  * - a broken queue (avail idx moved by more than the queue size, a head index out of range, the
  *   queue reconfigured under the device) cannot be trusted any more: it is marked broken, counted
- *   in breakdowns and not touched again until virtqueue_reset. The device should then set
- *   VIRTIO_STATUS_NEEDS_RESET (section 2.1.2).
+ *   in breakdowns and not touched again until virtqueue_reset. The device then reports it with
+ *   virtio_mmio_needs_reset, which sets NEEDS_RESET (section 2.1.2).
  *
  * Not offered, hence refused or ignored: VIRTIO_F_INDIRECT_DESC, VIRTIO_F_EVENT_IDX,
  * VIRTIO_F_IN_ORDER, VIRTIO_F_RING_PACKED. The device never suppresses available-buffer

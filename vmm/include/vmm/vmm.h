@@ -2,13 +2,16 @@
  * A VMM PD's view of its guest: load and start Linux, and handle every exit the kernel delivers
  * as a fault (MMIO to the emulated GIC distributor, PSCI calls, the virtual timer, GIC
  * maintenance), plus interrupts of passed-through devices. This is the glue between the portable
- * parts (mmio_decode, vgic, psci, fdt, linux) and the kernel (libmicrokit calls).
+ * parts (mmio_decode, vgic, psci, fdt, linux, the device registries, virtio) and the kernel
+ * (libmicrokit calls).
  */
 #pragma once
 
 #include <stddef.h>
 #include <microkit.h>
+#include <vmm/mmio_registry.h>
 #include <vmm/vgic.h>
+#include <vmm/virtio_mmio.h>
 
 #define VMM_MAX_PASSTHROUGH 8
 
@@ -17,29 +20,14 @@ struct vmm_passthrough_irq {
     microkit_channel channel; /* the VMM's IRQ channel for the physical interrupt */
 };
 
-#define VMM_MAX_MMIO 8
+#define VMM_MAX_VIRTIO 4
 
-/* An emulated device region: guest accesses inside it call these (offset from the base). */
-typedef uint64_t (*vmm_mmio_read_fn)(void *context, uint64_t offset, unsigned size);
-typedef void (*vmm_mmio_write_fn)(void *context, uint64_t offset, unsigned size, uint64_t value);
-
-struct vmm_mmio_region {
-    uint64_t base;
-    uint64_t size;
-    vmm_mmio_read_fn read;
-    vmm_mmio_write_fn write;
-    void *context;
-};
-
-#define VMM_MAX_VIRQ_SOURCES 8
-
-/* An emulated device's level-triggered interrupt line. */
-typedef bool (*vmm_virq_level_fn)(void *context);
-
-struct vmm_virq_source {
+/* A virtio device as vmm_register_virtio wired it: its transport, and the vIRQ its interrupt
+ * line drives. */
+struct vmm_virtio {
+    struct vmm_guest *guest;
+    struct virtio_mmio *transport;
     unsigned virq;
-    vmm_virq_level_fn asserted; /* whether the line is up now */
-    void *context;
 };
 
 struct vmm_guest {
@@ -68,10 +56,10 @@ struct vmm_guest {
     struct vgic vgic;
     unsigned gic_version;
     unsigned unknown_sysregs;
-    struct vmm_mmio_region mmio[VMM_MAX_MMIO];
-    unsigned mmio_count;
-    struct vmm_virq_source virq_sources[VMM_MAX_VIRQ_SOURCES];
-    unsigned virq_source_count;
+    struct mmio_registry mmio;
+    struct virq_registry virqs;
+    struct vmm_virtio virtio[VMM_MAX_VIRTIO];
+    unsigned virtio_count;
     /* Called on each of the guest's virtual timer ticks (at least HZ times a second while the
      * guest runs): for work a device batches, such as console output. */
     void (*on_tick)(void *context);
@@ -95,8 +83,14 @@ bool vmm_register_mmio(struct vmm_guest *guest, uint64_t base, uint64_t size, vm
                        vmm_mmio_write_fn write, void *context);
 /* An emulated device's level interrupt `virq`: vmm_virq_update injects it while the line is up,
  * and when the guest ends it the line is sampled again (a level interrupt that is still
- * asserted fires again, as on a real GIC). False if the table is full. */
+ * asserted fires again, as on a real GIC). False if the table is full, virq is not an SPI or
+ * already has a source. */
 bool vmm_register_virq(struct vmm_guest *guest, unsigned virq, vmm_virq_level_fn asserted, void *context);
+/* A virtio-mmio device (its transport initialised by the device's init): guest accesses to
+ * [gpa, gpa + VIRTIO_MMIO_SIZE) go to the transport, and its interrupt line is the level SPI
+ * `intid`. A guest restart resets the device. False, and nothing registered, if any of it is
+ * refused (window overlap, vIRQ taken or not an SPI, tables full). */
+bool vmm_register_virtio(struct vmm_guest *guest, uint64_t gpa, unsigned intid, struct virtio_mmio *transport);
 /* The device's line may have risen: inject if it is up and not already pending or active. */
 void vmm_virq_update(struct vmm_guest *guest, unsigned virq);
 /* A notification on one of the passthrough IRQ channels. True if it was one. */

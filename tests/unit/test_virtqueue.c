@@ -1,0 +1,487 @@
+/* The split virtqueue on its own (virtio 1.2 section 2.7), device side, against rings the fake
+ * guest driver writes by hand in fake guest RAM: well-formed chains of every direction, every
+ * kind of malformed chain (completed with length 0, the queue keeps working), and every way of
+ * breaking the queue (it stops until a reset). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <vmm/virtqueue.h>
+#include "fake_virtio_driver.h"
+
+#define Q       0
+#define NUM     FAKE_NUM
+#define BUFFERS FAKE_BUFFERS
+
+static struct fake_driver drv;
+static struct virtio_queue_config config;
+static struct virtqueue vq;
+static struct virtqueue_segment segments[4 * NUM];
+static struct virtqueue_chain chain;
+
+static void queue_over(const struct guest_ram *ram)
+{
+    fake_driver_init(&drv, NULL);
+    config = fake_queue_config(&drv, Q, NUM);
+    virtqueue_init(&vq, &config, ram);
+    memset(segments, 0, sizeof(segments));
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    queue_over(&fake_ram);
+    return 0;
+}
+
+static bool next(enum virtqueue_direction direction)
+{
+    return virtqueue_next_chain(&vq, direction, segments, NUM, &chain);
+}
+
+/* ---- well-formed chains ---- */
+
+static void readable_chain_in_order(void **state)
+{
+    (void)state;
+    fake_text_buffer(&drv, Q, 5, BUFFERS, "hello ", VIRTQ_DESC_F_NEXT, 2);
+    fake_text_buffer(&drv, Q, 2, BUFFERS + 0x100, "virtio", 0, 0);
+    fake_offer(&drv, Q, 5);
+    assert_true(virtqueue_ready(&vq));
+    assert_true(next(VIRTQUEUE_DEVICE_READS));
+    assert_int_equal(chain.head, 5);
+    assert_int_equal(chain.count, 2);
+    assert_int_equal(chain.readable, 2);
+    assert_int_equal(chain.length, 12);
+    assert_ptr_equal(segments[0].pointer, fake_gpa(BUFFERS));
+    assert_int_equal(segments[0].length, 6);
+    assert_ptr_equal(segments[1].pointer, fake_gpa(BUFFERS + 0x100));
+    assert_false(segments[1].writable);
+    assert_false(next(VIRTQUEUE_DEVICE_READS)); /* nothing more offered */
+    fake_expect_no_more_used(&drv, Q);          /* nothing returned until the device says so */
+    virtqueue_push_used(&vq, chain.head, 0);
+    fake_expect_used(&drv, Q, 5, 0);
+    assert_int_equal(vq.bad_chains, 0);
+}
+
+static void mixed_chain_readable_then_writable(void **state)
+{
+    (void)state;
+    /* header (readable), data (writable), status (writable): the block layout */
+    fake_set_desc(&drv, Q, 0, BUFFERS, 16, VIRTQ_DESC_F_NEXT, 1);
+    fake_set_desc(&drv, Q, 1, BUFFERS + 0x100, 512, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 2);
+    fake_set_desc(&drv, Q, 2, BUFFERS + 0x400, 1, VIRTQ_DESC_F_WRITE, 0);
+    fake_offer(&drv, Q, 0);
+    /* the same, but a readable buffer after a writable one (section 2.7.4.2) */
+    fake_set_desc(&drv, Q, 3, BUFFERS, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 4);
+    fake_set_desc(&drv, Q, 4, BUFFERS + 0x100, 512, VIRTQ_DESC_F_NEXT, 5);
+    fake_set_desc(&drv, Q, 5, BUFFERS + 0x400, 1, VIRTQ_DESC_F_WRITE, 0);
+    fake_offer(&drv, Q, 3);
+    assert_true(next(VIRTQUEUE_MIXED));
+    assert_int_equal(chain.head, 0);
+    assert_int_equal(chain.count, 3);
+    assert_int_equal(chain.readable, 1);
+    assert_int_equal(chain.length, 529);
+    assert_false(segments[0].writable);
+    assert_ptr_equal(segments[2].pointer, fake_gpa(BUFFERS + 0x400));
+    assert_true(segments[2].writable);
+    virtqueue_push_used(&vq, chain.head, 513);
+    assert_false(next(VIRTQUEUE_MIXED));
+    assert_int_equal(vq.bad_chains, 1);
+    fake_expect_used(&drv, Q, 0, 513);
+    fake_expect_used(&drv, Q, 3, 0);
+    assert_true(virtqueue_take_interrupt(&vq));
+    assert_false(virtqueue_take_interrupt(&vq)); /* nothing new since */
+    /* too many buffers for the caller's array: refused as well */
+    fake_set_desc(&drv, Q, 6, BUFFERS, 16, VIRTQ_DESC_F_NEXT, 7);
+    fake_set_desc(&drv, Q, 7, BUFFERS, 16, 0, 0);
+    fake_offer(&drv, Q, 6);
+    assert_false(virtqueue_next_chain(&vq, VIRTQUEUE_MIXED, segments, 1, &chain));
+    fake_expect_used(&drv, Q, 6, 0);
+    assert_int_equal(vq.bad_chains, 2);
+}
+
+static void chain_as_long_as_the_queue(void **state)
+{
+    (void)state;
+    for (unsigned i = 0; i < NUM; i++) {
+        fake_set_desc(&drv, Q, i, BUFFERS + 0x10 * i, 1, i + 1 < NUM ? VIRTQ_DESC_F_NEXT : 0, (uint16_t)(i + 1));
+    }
+    fake_offer(&drv, Q, 0);
+    assert_true(next(VIRTQUEUE_DEVICE_READS));
+    assert_int_equal(chain.count, NUM);
+    assert_int_equal(vq.bad_chains, 0);
+}
+
+static void a_full_ring_of_chains_is_accepted(void **state)
+{
+    (void)state;
+    for (unsigned i = 0; i < NUM; i++) {
+        fake_set_desc(&drv, Q, i, BUFFERS + 0x10 * i, 1, 0, 0);
+        fake_offer(&drv, Q, (uint16_t)i);
+    }
+    for (unsigned i = 0; i < NUM; i++) {
+        assert_true(next(VIRTQUEUE_DEVICE_READS));
+        assert_int_equal(chain.head, i);
+        virtqueue_push_used(&vq, chain.head, 0);
+    }
+    assert_false(next(VIRTQUEUE_DEVICE_READS));
+    for (unsigned i = 0; i < NUM; i++) {
+        fake_expect_used(&drv, Q, i, 0);
+    }
+    assert_false(vq.broken);
+}
+
+static void indices_wrap_at_65536(void **state)
+{
+    (void)state;
+    for (unsigned i = 0; i < 70000; i++) {
+        unsigned d = i % NUM;
+        fake_set_desc(&drv, Q, d, BUFFERS + 0x10 * d, 1 + i % 7, 0, 0);
+        fake_offer(&drv, Q, (uint16_t)d);
+        assert_true(next(VIRTQUEUE_DEVICE_READS));
+        assert_int_equal(chain.head, d);
+        assert_int_equal(chain.length, 1 + i % 7);
+        virtqueue_push_used(&vq, chain.head, 0);
+        fake_expect_used(&drv, Q, d, 0);
+    }
+    assert_int_equal(fake_used(&drv, Q)->idx, (uint16_t)70000);
+    assert_false(vq.broken);
+}
+
+static void no_interrupt_when_the_driver_suppresses_it(void **state)
+{
+    (void)state;
+    fake_set_desc(&drv, Q, 0, BUFFERS, 4, 0, 0);
+    fake_offer(&drv, Q, 0);
+    assert_false(virtqueue_take_interrupt(&vq)); /* nothing used yet */
+    assert_true(next(VIRTQUEUE_DEVICE_READS));
+    virtqueue_push_used(&vq, chain.head, 0);
+    fake_avail(&drv, Q)->flags = VIRTQ_AVAIL_F_NO_INTERRUPT; /* section 2.7.7 */
+    assert_false(virtqueue_take_interrupt(&vq));
+    fake_avail(&drv, Q)->flags = 0;
+    assert_false(virtqueue_take_interrupt(&vq)); /* the suppressed one is not owed later */
+}
+
+/* ---- malformed chains: completed with length 0, counted, the queue keeps working ---- */
+
+/* A bad chain headed by descriptor 0, then a good one: the device sees only the good one. */
+static void bad_chain_then_good_one(enum virtqueue_direction direction, void (*make_bad)(void))
+{
+    make_bad();
+    fake_offer(&drv, Q, 0);
+    uint16_t good_flags = direction == VIRTQUEUE_DEVICE_WRITES ? VIRTQ_DESC_F_WRITE : 0;
+    fake_set_desc(&drv, Q, 10, BUFFERS + 0x800, 2, good_flags, 0);
+    fake_offer(&drv, Q, 10);
+    assert_true(next(direction));
+    assert_int_equal(chain.head, 10);
+    assert_int_equal(chain.count, 1);
+    virtqueue_push_used(&vq, chain.head, 0);
+    fake_expect_used(&drv, Q, 0, 0);
+    fake_expect_used(&drv, Q, 10, 0);
+    fake_expect_no_more_used(&drv, Q);
+    assert_int_equal(vq.bad_chains, 1);
+    assert_false(vq.broken);
+    assert_int_equal(vq.breakdowns, 0);
+}
+
+static void make_outside_ram(void)
+{
+    fake_set_desc(&drv, Q, 0, BUFFERS, 3, VIRTQ_DESC_F_NEXT, 1);
+    fake_set_desc(&drv, Q, 1, 0x1000, 4, 0, 0);
+}
+
+static void make_straddling_ram_end(void)
+{
+    fake_set_desc(&drv, Q, 0, FAKE_RAM_BASE + FAKE_RAM_SIZE - 2, 4, 0, 0);
+}
+
+static void make_wrapping_address(void)
+{
+    fake_set_desc(&drv, Q, 0, 0xfffffffffffffff0ULL, 0x20, 0, 0);
+}
+
+static void make_zero_length(void)
+{
+    fake_set_desc(&drv, Q, 0, BUFFERS, 3, VIRTQ_DESC_F_NEXT, 1);
+    fake_set_desc(&drv, Q, 1, BUFFERS + 0x100, 0, 0, 0);
+}
+
+static void make_huge_length(void)
+{
+    fake_set_desc(&drv, Q, 0, BUFFERS, 0xffffffff, 0, 0);
+}
+
+static void make_loop(void)
+{
+    fake_set_desc(&drv, Q, 0, BUFFERS, 3, VIRTQ_DESC_F_NEXT, 1);
+    fake_set_desc(&drv, Q, 1, BUFFERS + 0x100, 4, VIRTQ_DESC_F_NEXT, 0);
+}
+
+static void make_next_out_of_range(void)
+{
+    fake_set_desc(&drv, Q, 0, BUFFERS, 3, VIRTQ_DESC_F_NEXT, NUM);
+}
+
+static void make_indirect(void)
+{
+    /* a well-formed indirect table, but VIRTIO_F_INDIRECT_DESC was not offered */
+    struct virtq_desc *table = fake_gpa(BUFFERS + 0x400);
+    table[0] = (struct virtq_desc){BUFFERS, 3, 0, 0};
+    fake_set_desc(&drv, Q, 0, BUFFERS + 0x400, 16, VIRTQ_DESC_F_INDIRECT, 0);
+}
+
+static void make_writable_then_readable(void)
+{
+    fake_set_desc(&drv, Q, 0, BUFFERS, 4, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
+    fake_set_desc(&drv, Q, 1, BUFFERS + 4, 4, 0, 0);
+}
+
+static void make_writable(void)
+{
+    fake_set_desc(&drv, Q, 0, BUFFERS, 3, VIRTQ_DESC_F_NEXT, 1);
+    fake_set_desc(&drv, Q, 1, BUFFERS + 0x100, 8, VIRTQ_DESC_F_WRITE, 0);
+}
+
+static void make_readable(void)
+{
+    fake_set_desc(&drv, Q, 0, BUFFERS, 8, 0, 0);
+}
+
+static void address_outside_ram(void **state)
+{
+    (void)state;
+    bad_chain_then_good_one(VIRTQUEUE_DEVICE_READS, make_outside_ram);
+}
+
+static void buffer_straddling_ram_end(void **state)
+{
+    (void)state;
+    bad_chain_then_good_one(VIRTQUEUE_DEVICE_READS, make_straddling_ram_end);
+}
+
+static void address_plus_length_wraps(void **state)
+{
+    (void)state;
+    bad_chain_then_good_one(VIRTQUEUE_DEVICE_READS, make_wrapping_address);
+}
+
+static void length_zero(void **state)
+{
+    (void)state;
+    bad_chain_then_good_one(VIRTQUEUE_DEVICE_READS, make_zero_length);
+}
+
+static void length_huge(void **state)
+{
+    (void)state;
+    bad_chain_then_good_one(VIRTQUEUE_DEVICE_READS, make_huge_length);
+}
+
+static void descriptor_loop(void **state)
+{
+    (void)state;
+    bad_chain_then_good_one(VIRTQUEUE_DEVICE_READS, make_loop);
+}
+
+static void next_out_of_range(void **state)
+{
+    (void)state;
+    bad_chain_then_good_one(VIRTQUEUE_DEVICE_READS, make_next_out_of_range);
+}
+
+static void indirect_refused(void **state)
+{
+    (void)state;
+    bad_chain_then_good_one(VIRTQUEUE_DEVICE_READS, make_indirect);
+}
+
+static void readable_after_writable_refused(void **state)
+{
+    (void)state;
+    bad_chain_then_good_one(VIRTQUEUE_MIXED, make_writable_then_readable);
+}
+
+static void writable_refused_where_the_device_only_reads(void **state)
+{
+    (void)state;
+    bad_chain_then_good_one(VIRTQUEUE_DEVICE_READS, make_writable);
+}
+
+static void readable_refused_where_the_device_only_writes(void **state)
+{
+    (void)state;
+    bad_chain_then_good_one(VIRTQUEUE_DEVICE_WRITES, make_readable);
+}
+
+static void loop_walks_no_more_than_the_queue_size(void **state)
+{
+    (void)state;
+    fake_set_desc(&drv, Q, 0, BUFFERS, 8, VIRTQ_DESC_F_NEXT, 1);
+    fake_set_desc(&drv, Q, 1, BUFFERS + 0x100, 8, VIRTQ_DESC_F_NEXT, 0);
+    fake_offer(&drv, Q, 0);
+    assert_false(virtqueue_next_chain(&vq, VIRTQUEUE_DEVICE_READS, segments, 4 * NUM, &chain));
+    /* no chain has more than NUM descriptors: the walk stopped there, not at the array's end */
+    assert_ptr_not_equal(segments[NUM - 1].pointer, NULL);
+    assert_ptr_equal(segments[NUM].pointer, NULL);
+    fake_expect_used(&drv, Q, 0, 0);
+    assert_int_equal(vq.bad_chains, 1);
+}
+
+static void chain_over_4_gib_refused(void **state)
+{
+    (void)state;
+    /* A guest with 8 GiB of RAM, of which only the rings are ever touched: the walk computes
+     * buffer pointers but does not dereference them. */
+    static struct guest_ram big;
+    big = (struct guest_ram){FAKE_RAM_BASE, 8ULL << 30, fake_ram.vaddr};
+    queue_over(&big);
+    uint64_t high = FAKE_RAM_BASE + (1ULL << 32);
+    fake_set_desc(&drv, Q, 0, high, 0x80000000u, VIRTQ_DESC_F_NEXT, 1);
+    fake_set_desc(&drv, Q, 1, high, 0x80000000u, 0, 0); /* 2^32 bytes in all */
+    fake_offer(&drv, Q, 0);
+    fake_set_desc(&drv, Q, 2, high, 0x80000000u, VIRTQ_DESC_F_NEXT, 3);
+    fake_set_desc(&drv, Q, 3, high, 0x7fffffffu, 0, 0); /* 2^32 - 1: the largest allowed */
+    fake_offer(&drv, Q, 2);
+    assert_true(next(VIRTQUEUE_DEVICE_READS));
+    assert_int_equal(chain.head, 2);
+    assert_int_equal(chain.length, 0xffffffffu);
+    assert_int_equal(vq.bad_chains, 1);
+    fake_expect_used(&drv, Q, 0, 0);
+}
+
+static void device_found_chain_unusable(void **state)
+{
+    (void)state;
+    fake_set_desc(&drv, Q, 4, BUFFERS, 8, 0, 0);
+    fake_offer(&drv, Q, 4);
+    assert_true(next(VIRTQUEUE_DEVICE_READS));
+    virtqueue_bad_chain(&vq, chain.head);
+    fake_expect_used(&drv, Q, 4, 0);
+    assert_int_equal(vq.bad_chains, 1);
+    assert_false(vq.broken);
+}
+
+/* ---- broken queues: nothing more is taken or returned until a reset ---- */
+
+static void expect_broken(void)
+{
+    assert_true(vq.broken);
+    assert_int_equal(vq.breakdowns, 1);
+    assert_false(virtqueue_ready(&vq));
+    fake_set_desc(&drv, Q, 1, BUFFERS + 0x100, 4, 0, 0);
+    fake_offer(&drv, Q, 1);
+    assert_false(next(VIRTQUEUE_DEVICE_READS));
+    virtqueue_push_used(&vq, 1, 0); /* ignored: the rings are not trusted */
+    fake_expect_no_more_used(&drv, Q);
+    assert_int_equal(vq.breakdowns, 1); /* counted once */
+    /* A reset (the driver's reaction to NEEDS_RESET) and fresh rings bring it back. */
+    config = fake_queue_config(&drv, Q, NUM);
+    virtqueue_reset(&vq);
+    fake_set_desc(&drv, Q, 2, BUFFERS + 0x200, 4, 0, 0);
+    fake_offer(&drv, Q, 2);
+    assert_true(next(VIRTQUEUE_DEVICE_READS));
+    assert_int_equal(chain.head, 2);
+    assert_int_equal(vq.breakdowns, 1);
+}
+
+static void avail_idx_jump_breaks_the_queue(void **state)
+{
+    (void)state;
+    fake_avail(&drv, Q)->idx = NUM + 1; /* more chains than the queue can hold */
+    assert_false(next(VIRTQUEUE_DEVICE_READS));
+    fake_expect_no_more_used(&drv, Q);
+    expect_broken();
+}
+
+static void avail_idx_backwards_breaks_the_queue(void **state)
+{
+    (void)state;
+    fake_set_desc(&drv, Q, 0, BUFFERS, 4, 0, 0);
+    fake_offer(&drv, Q, 0);
+    assert_true(next(VIRTQUEUE_DEVICE_READS));
+    virtqueue_push_used(&vq, chain.head, 0);
+    fake_expect_used(&drv, Q, 0, 0);
+    fake_avail(&drv, Q)->idx = 0; /* "unexposing" a buffer (section 2.7.6.1) */
+    assert_false(next(VIRTQUEUE_DEVICE_READS));
+    expect_broken();
+}
+
+static void head_out_of_range_breaks_the_queue(void **state)
+{
+    (void)state;
+    fake_offer(&drv, Q, NUM);
+    assert_false(next(VIRTQUEUE_DEVICE_READS));
+    fake_expect_no_more_used(&drv, Q);
+    expect_broken();
+}
+
+static void rings_moved_without_reset_break_the_queue(void **state)
+{
+    (void)state;
+    fake_set_desc(&drv, Q, 0, BUFFERS, 4, 0, 0);
+    fake_offer(&drv, Q, 0);
+    assert_true(next(VIRTQUEUE_DEVICE_READS));
+    virtqueue_push_used(&vq, chain.head, 0);
+    fake_expect_used(&drv, Q, 0, 0);
+    /* The transport let the driver disable, move and re-enable the queue: no RING_RESET. */
+    config.desc = FAKE_RAM_BASE + 0x3000;
+    assert_false(next(VIRTQUEUE_DEVICE_READS));
+    expect_broken();
+}
+
+static void layout_outside_ram_breaks_at_first_use(void **state)
+{
+    (void)state;
+    config.device = FAKE_RAM_BASE + FAKE_RAM_SIZE - 8; /* used ring runs past the end */
+    assert_false(virtqueue_ready(&vq));
+    assert_true(vq.broken);
+    assert_int_equal(vq.breakdowns, 1);
+}
+
+static void queue_not_ready_is_left_alone(void **state)
+{
+    (void)state;
+    config.ready = false;
+    fake_set_desc(&drv, Q, 0, BUFFERS, 4, 0, 0);
+    fake_offer(&drv, Q, 0);
+    assert_false(next(VIRTQUEUE_DEVICE_READS));
+    assert_false(vq.broken);
+    config.ready = true;
+    assert_true(next(VIRTQUEUE_DEVICE_READS));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(readable_chain_in_order, setup),
+        cmocka_unit_test_setup(mixed_chain_readable_then_writable, setup),
+        cmocka_unit_test_setup(chain_as_long_as_the_queue, setup),
+        cmocka_unit_test_setup(a_full_ring_of_chains_is_accepted, setup),
+        cmocka_unit_test_setup(indices_wrap_at_65536, setup),
+        cmocka_unit_test_setup(no_interrupt_when_the_driver_suppresses_it, setup),
+        cmocka_unit_test_setup(address_outside_ram, setup),
+        cmocka_unit_test_setup(buffer_straddling_ram_end, setup),
+        cmocka_unit_test_setup(address_plus_length_wraps, setup),
+        cmocka_unit_test_setup(length_zero, setup),
+        cmocka_unit_test_setup(length_huge, setup),
+        cmocka_unit_test_setup(descriptor_loop, setup),
+        cmocka_unit_test_setup(next_out_of_range, setup),
+        cmocka_unit_test_setup(indirect_refused, setup),
+        cmocka_unit_test_setup(readable_after_writable_refused, setup),
+        cmocka_unit_test_setup(writable_refused_where_the_device_only_reads, setup),
+        cmocka_unit_test_setup(readable_refused_where_the_device_only_writes, setup),
+        cmocka_unit_test_setup(loop_walks_no_more_than_the_queue_size, setup),
+        cmocka_unit_test_setup(chain_over_4_gib_refused, setup),
+        cmocka_unit_test_setup(device_found_chain_unusable, setup),
+        cmocka_unit_test_setup(avail_idx_jump_breaks_the_queue, setup),
+        cmocka_unit_test_setup(avail_idx_backwards_breaks_the_queue, setup),
+        cmocka_unit_test_setup(head_out_of_range_breaks_the_queue, setup),
+        cmocka_unit_test_setup(rings_moved_without_reset_break_the_queue, setup),
+        cmocka_unit_test_setup(layout_outside_ram_breaks_at_first_use, setup),
+        cmocka_unit_test_setup(queue_not_ready_is_left_alone, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
