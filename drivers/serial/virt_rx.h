@@ -83,5 +83,7 @@ void serial_rx_router_init(struct serial_rx_router *r, char switch_char);
 bool serial_rx_router_add_client(struct serial_rx_router *r, struct serial_queue *queue, char *data, uint32_t capacity);
 /* Print the start-up line that says how to switch (after every client is added). */
 void serial_rx_router_start(struct serial_rx_router *r, struct serial_rx_actions *actions);
-/* Route what can go. now_ms: a clock in milliseconds (any origin), for the patience rule. */
+/* Route what can go, at most one driver queue's worth (so a driver that always has more, on another
+ * core, cannot hold this call). now_ms: a clock in milliseconds (any origin), for the patience
+ * rule. */
 void serial_rx_route(struct serial_rx_router *r, uint64_t now_ms, struct serial_rx_actions *actions);

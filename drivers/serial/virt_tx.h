@@ -45,5 +45,6 @@ void serial_tx_init(struct serial_tx_virt *v);
  * none. Returns its index, or -1 if the table is full or the queue is unusable. */
 int serial_tx_add_client(struct serial_tx_virt *v, struct serial_queue *queue, char *data, uint32_t capacity,
                          const char *sgr);
-/* Move everything that can move now; ask for signals where it must wait. */
+/* Move what can move now, at most one driver queue's worth (so a peer that always has more, on
+ * another core, cannot hold this call); ask for signals where it must wait. */
 void serial_tx_process(struct serial_tx_virt *v, struct serial_tx_actions *actions);
