@@ -130,7 +130,7 @@ void serial_rx_router_init(struct serial_rx_router *r, char switch_char)
 
 bool serial_rx_router_add_client(struct serial_rx_router *r, struct serial_queue *queue, char *data, uint32_t capacity)
 {
-    if (r->client_count >= SERIAL_RX_MAX_CLIENTS ||
+    if (r->client_count >= SERIAL_MAX_CLIENTS ||
         !serial_queue_init(&r->clients[r->client_count], queue, data, capacity)) {
         return false;
     }
@@ -290,7 +290,7 @@ static bool route_one(struct serial_rx_router *r, char c, uint64_t now_ms, struc
 void serial_rx_route(struct serial_rx_router *r, uint64_t now_ms, struct serial_rx_actions *actions)
 {
     clear_actions(actions);
-    bool delivered[SERIAL_RX_MAX_CLIENTS] = {false};
+    bool delivered[SERIAL_MAX_CLIENTS] = {false};
     bool consumed = false;
     /* On one core the driver cannot add input during a call, so an honest system never routes more
      * than its queue holds; only a driver that always has more, on another core, reaches this,

@@ -26,7 +26,7 @@ void serial_tx_init(struct serial_tx_virt *v)
 int serial_tx_add_client(struct serial_tx_virt *v, struct serial_queue *queue, char *data, uint32_t capacity,
                          const char *sgr)
 {
-    if (v->client_count >= SERIAL_TX_MAX_CLIENTS) {
+    if (v->client_count >= SERIAL_TX_MAX_STREAMS) {
         return -1;
     }
     struct serial_tx_client *c = &v->clients[v->client_count];

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "../../drivers/serial/queue.h"
+#include "../../drivers/serial/serial.h"
 #include "../../drivers/serial/virt_rx.h"
 #include "../../drivers/serial/virt_tx.h"
 #include "spsc_race.h"
@@ -555,6 +556,59 @@ static void rx_endless_input_cannot_hold_one_call(void **state)
     assert_int_equal(typed.header.consumer_signalled, 0); /* it asked to hear of more */
 }
 
+/* ---- the most clients there can be ---- */
+
+static void every_client_and_the_notices_have_a_slot(void **state)
+{
+    (void)state;
+    static struct ring outs[SERIAL_MAX_CLIENTS], ins[SERIAL_MAX_CLIENTS], uart_tx, uart_rx, switch_notices, spare;
+    static struct serial_tx_virt t;
+    static struct serial_rx_router r;
+    const char *colours[] = {"32", "31", "33", "34", "35", "36", "92", "91", "93", "94", "95", "96"};
+    _Static_assert(SERIAL_MAX_CLIENTS <= sizeof(colours) / sizeof(colours[0]), "a colour per client");
+    ring_init(&uart_tx, 4096);
+    ring_init(&uart_rx, 64);
+    ring_init(&switch_notices, 1024);
+    ring_init(&spare, 64);
+    serial_tx_init(&t);
+    serial_rx_router_init(&r, '@');
+    assert_true(serial_queue_init(&t.driver, &uart_tx.header, uart_tx.data, 4096));
+    assert_true(serial_queue_init(&r.driver, &uart_rx.header, uart_rx.data, 64));
+    r.have_notice = serial_queue_init(&r.notice, &switch_notices.header, switch_notices.data, 1024);
+    for (unsigned i = 0; i < SERIAL_MAX_CLIENTS; i++) {
+        ring_init(&outs[i], 64);
+        ring_init(&ins[i], 64);
+        assert_int_equal(serial_tx_add_client(&t, &outs[i].header, outs[i].data, 64, colours[i]), (int)i);
+        assert_true(serial_rx_router_add_client(&r, &ins[i].header, ins[i].data, 64));
+    }
+    /* The notice stream comes after a full table of clients, as the TX virtualiser PD adds it. */
+    assert_int_equal(serial_tx_add_client(&t, &switch_notices.header, switch_notices.data, 1024, NULL),
+                     SERIAL_MAX_CLIENTS);
+    assert_int_equal(serial_tx_add_client(&t, &spare.header, spare.data, 64, NULL), -1);
+    assert_false(serial_rx_router_add_client(&r, &spare.header, spare.data, 64));
+
+    /* Switch to the last client: its notice reaches the console, then its own output. */
+    struct serial_rx_actions ra;
+    char command[8];
+    snprintf(command, sizeof(command), "@%uok", (unsigned)SERIAL_MAX_CLIENTS);
+    ring_put(&uart_rx, command);
+    serial_rx_route(&r, 0, &ra);
+    assert_string_equal(ring_take(&ins[SERIAL_MAX_CLIENTS - 1]), "ok");
+    ring_put(&outs[SERIAL_MAX_CLIENTS - 1], "last\r\n");
+    struct serial_tx_actions ta;
+    serial_tx_process(&t, &ta);
+    char expected[128];
+    snprintf(expected, sizeof(expected), "\033[%smlast\r\n" RESET "\r\nserial: input goes to client %u\r\n",
+             colours[SERIAL_MAX_CLIENTS - 1], (unsigned)SERIAL_MAX_CLIENTS);
+    assert_string_equal(ring_take(&uart_tx), expected);
+    assert_int_equal(r.notices_dropped, 0);
+    /* The notice stream's signal goes to its own bit, past the clients'. */
+    serial_queue_request_space_signal(&r.notice);
+    ring_put(&switch_notices, "x");
+    serial_tx_process(&t, &ta);
+    assert_int_equal(ta.notify_clients, 1u << SERIAL_MAX_CLIENTS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -581,6 +635,7 @@ int main(void)
         cmocka_unit_test_setup(rx_counts_as_delivered_only_what_it_wrote, rx_setup),
         cmocka_unit_test_setup(rx_notice_goes_whole_or_is_counted, rx_setup),
         cmocka_unit_test_setup(rx_endless_input_cannot_hold_one_call, rx_setup),
+        cmocka_unit_test(every_client_and_the_notices_have_a_slot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

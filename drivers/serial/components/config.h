@@ -10,10 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "../queue.h"
+#include "../serial.h"
 
-#define SERIAL_MAX_CLIENTS 8
-#define SERIAL_DRIVER_CH   0
-#define SERIAL_NOTICE_CH   9
+#define SERIAL_DRIVER_CH 0
+#define SERIAL_NOTICE_CH 9
 
 /* Defined in config.c, linked into both virtualisers. */
 extern uint64_t driver_queue, driver_data, driver_data_size;
