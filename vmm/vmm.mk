@@ -18,7 +18,7 @@ ALL_TARGETS += $(VMM_LIB)
 # Host unit tests of the portable parts (everything but the kernel glue in vmm.c), one binary per
 # module: $(call vmm_host_test,<test name>,<sources under test and helpers>,<extra link flags>).
 VMM_TEST_HEADERS := $(wildcard $(TOP)/vmm/include/vmm/*.h) $(wildcard $(TOP)/vmm/src/*.h) \
-	$(TOP)/tests/unit/fake_virtio_driver.h $(TOP)/drivers/serial/queue.h
+	$(TOP)/tests/unit/fake_virtio_driver.h $(TOP)/drivers/serial/queue.h $(TOP)/drivers/common/spsc.h
 define vmm_host_test
 $(B)/host/tests/$(1): $(TOP)/tests/unit/$(1).c $(2) $(VMM_TEST_HEADERS) $(DEPS_STAMP)
 	@mkdir -p $$(@D)
@@ -43,5 +43,6 @@ $(eval $(call vmm_host_test,test_virtqueue,$(VMM_SRC)/virtqueue.c $(VIRTIO_TRANS
 # race the console must survive by looking again), through the linker's --wrap.
 VIRTIO_CONSOLE_TEST_WRAPS := -Wl,--wrap=serial_queue_request_space_signal -Wl,--wrap=serial_queue_request_data_signal
 $(eval $(call vmm_host_test,test_virtio_console,$(VMM_SRC)/virtio_console.c $(VMM_SRC)/virtqueue.c \
-	$(VIRTIO_TRANSPORT) $(TOP)/drivers/serial/queue.c $(FAKE_VIRTIO_DRIVER),$(VIRTIO_CONSOLE_TEST_WRAPS)))
+	$(VIRTIO_TRANSPORT) $(TOP)/drivers/serial/queue.c $(TOP)/drivers/common/spsc.c $(FAKE_VIRTIO_DRIVER),\
+	$(VIRTIO_CONSOLE_TEST_WRAPS)))
 $(eval $(call vmm_host_test,test_vmm_config,$(VMM_SRC)/vmm_config.c))

@@ -1,89 +1,116 @@
-/* Ordering: the producer writes the bytes, then publishes tail with a release store; the
- * consumer reads tail with an acquire load before reading the bytes, and publishes head with a
- * release store after copying them out. That holds across cores, not only on one. */
 #include "queue.h"
 
 bool serial_queue_init(struct serial_queue_handle *h, struct serial_queue *queue, char *data, uint32_t capacity)
 {
-    bool power_of_two = capacity != 0 && (capacity & (capacity - 1)) == 0;
+    struct spsc_words words = {0, 0, 0, 0};
+    if (queue != 0) {
+        words = (struct spsc_words){&queue->tail, &queue->head, &queue->consumer_signalled, &queue->producer_signalled};
+    }
+    /* No data region: the ring must be unusable too, so that every call does nothing. */
+    bool usable = spsc_init(&h->ring, words, data != 0 ? capacity : 0);
     h->queue = queue;
     h->data = data;
-    h->capacity = power_of_two ? capacity : 0;
-    h->corruptions = 0;
-    return power_of_two && queue != 0 && data != 0;
+    h->capacity = h->ring.capacity;
+    return usable;
 }
 
-static uint32_t load_acquire(uint32_t *p)
+struct spsc_window serial_queue_filled(struct serial_queue_handle *h)
 {
-    return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+    return spsc_filled(&h->ring);
 }
 
-static void store_release(uint32_t *p, uint32_t value)
+struct spsc_window serial_queue_space(struct serial_queue_handle *h)
 {
-    __atomic_store_n(p, value, __ATOMIC_RELEASE);
+    return spsc_space(&h->ring);
 }
 
-/* Bytes in the queue, or false (counted) if the indices are impossible: the other side wrote
- * nonsense, and the queue then reads as empty and full at once, so nothing moves. */
-static bool checked_length(struct serial_queue_handle *h, uint32_t *length)
+uint32_t serial_window_span(const struct serial_queue_handle *h, struct spsc_window w, uint32_t offset, char **bytes)
 {
-    *length = load_acquire(&h->queue->tail) - load_acquire(&h->queue->head);
-    if (*length > h->capacity) {
-        h->corruptions++;
-        return false;
+    uint32_t n = spsc_contiguous(&h->ring, w, offset);
+    *bytes = n == 0 ? h->data : h->data + spsc_slot(&h->ring, w, offset);
+    return n;
+}
+
+uint32_t serial_window_read(const struct serial_queue_handle *h, struct spsc_window w, uint32_t offset, char *bytes,
+                            uint32_t count)
+{
+    uint32_t copied = 0;
+    /* At most two spans, as the window wraps at most once; offset + copied never passes the
+     * window, so it cannot overflow. */
+    while (copied < count) {
+        char *span;
+        uint32_t n = serial_window_span(h, w, offset + copied, &span);
+        if (n == 0) {
+            break;
+        }
+        n = n < count - copied ? n : count - copied;
+        for (uint32_t i = 0; i < n; i++) {
+            bytes[copied + i] = span[i];
+        }
+        copied += n;
     }
-    return true;
+    return copied;
+}
+
+uint32_t serial_window_write(struct serial_queue_handle *h, struct spsc_window w, uint32_t offset, const char *bytes,
+                             uint32_t count)
+{
+    uint32_t copied = 0;
+    while (copied < count) {
+        char *span;
+        uint32_t n = serial_window_span(h, w, offset + copied, &span);
+        if (n == 0) {
+            break;
+        }
+        n = n < count - copied ? n : count - copied;
+        for (uint32_t i = 0; i < n; i++) {
+            span[i] = bytes[copied + i];
+        }
+        copied += n;
+    }
+    return copied;
+}
+
+void serial_queue_consume_window(struct serial_queue_handle *h, struct spsc_window w, uint32_t n)
+{
+    spsc_consume(&h->ring, w, n);
+}
+
+void serial_queue_produce_window(struct serial_queue_handle *h, struct spsc_window w, uint32_t n)
+{
+    spsc_produce(&h->ring, w, n);
 }
 
 uint32_t serial_queue_length(struct serial_queue_handle *h)
 {
-    uint32_t length;
-    return checked_length(h, &length) ? length : 0;
+    return spsc_filled(&h->ring).count;
 }
 
 uint32_t serial_queue_free(struct serial_queue_handle *h)
 {
-    uint32_t length;
-    return checked_length(h, &length) ? h->capacity - length : 0;
+    return spsc_space(&h->ring).count;
 }
 
 uint32_t serial_enqueue_batch(struct serial_queue_handle *h, const char *bytes, uint32_t count)
 {
-    uint32_t room = serial_queue_free(h);
-    uint32_t n = count < room ? count : room;
-    uint32_t tail = h->queue->tail;
-    for (uint32_t i = 0; i < n; i++) {
-        h->data[(tail + i) & (h->capacity - 1)] = bytes[i];
-    }
-    store_release(&h->queue->tail, tail + n);
+    struct spsc_window w = spsc_space(&h->ring);
+    uint32_t n = serial_window_write(h, w, 0, bytes, count);
+    spsc_produce(&h->ring, w, n);
     return n;
 }
 
 uint32_t serial_dequeue_batch(struct serial_queue_handle *h, char *bytes, uint32_t count)
 {
-    uint32_t available = serial_queue_length(h);
-    uint32_t n = count < available ? count : available;
-    uint32_t head = h->queue->head;
-    for (uint32_t i = 0; i < n; i++) {
-        bytes[i] = h->data[(head + i) & (h->capacity - 1)];
-    }
-    store_release(&h->queue->head, head + n);
+    struct spsc_window w = spsc_filled(&h->ring);
+    uint32_t n = serial_window_read(h, w, 0, bytes, count);
+    spsc_consume(&h->ring, w, n);
     return n;
-}
-
-/* The contiguous run of at most `amount` bytes from ring index `index` (it stops at the wrap). */
-static uint32_t span_at(const struct serial_queue_handle *h, uint32_t index, uint32_t amount, char **bytes)
-{
-    uint32_t start = index & (h->capacity - 1);
-    uint32_t to_end = h->capacity - start;
-    *bytes = h->data + start;
-    return amount < to_end ? amount : to_end;
 }
 
 uint32_t serial_queue_read_span(struct serial_queue_handle *h, const char **bytes)
 {
     char *span;
-    uint32_t n = span_at(h, h->queue->head, serial_queue_length(h), &span);
+    uint32_t n = serial_window_span(h, spsc_filled(&h->ring), 0, &span);
     *bytes = span;
     return n;
 }
@@ -91,65 +118,40 @@ uint32_t serial_queue_read_span(struct serial_queue_handle *h, const char **byte
 /* n must not exceed what serial_queue_read_span returned: it is clamped, never trusted. */
 void serial_queue_consume(struct serial_queue_handle *h, uint32_t n)
 {
-    uint32_t available = serial_queue_length(h);
-    store_release(&h->queue->head, h->queue->head + (n < available ? n : available));
+    spsc_consume(&h->ring, spsc_filled(&h->ring), n);
 }
 
 uint32_t serial_queue_write_span(struct serial_queue_handle *h, char **bytes)
 {
-    return span_at(h, h->queue->tail, serial_queue_free(h), bytes);
+    return serial_window_span(h, spsc_space(&h->ring), 0, bytes);
 }
 
 void serial_queue_produce(struct serial_queue_handle *h, uint32_t n)
 {
-    uint32_t room = serial_queue_free(h);
-    store_release(&h->queue->tail, h->queue->tail + (n < room ? n : room));
+    spsc_produce(&h->ring, spsc_space(&h->ring), n);
 }
 
 bool serial_queue_peek(struct serial_queue_handle *h, uint32_t offset, char *byte)
 {
-    if (offset >= serial_queue_length(h)) {
-        return false;
-    }
-    *byte = h->data[(h->queue->head + offset) & (h->capacity - 1)];
-    return true;
-}
-
-/* A request is published before the caller looks at the queue again: a full barrier, so on
- * several cores the peer either sees the request or the caller sees the peer's progress. */
-static void request_signal(uint32_t *flag)
-{
-    __atomic_store_n(flag, 0, __ATOMIC_SEQ_CST);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
-
-/* True if the peer asked (flag 0); the request is taken, so it gets one notification. */
-static bool take_signal(uint32_t *flag)
-{
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (__atomic_load_n(flag, __ATOMIC_ACQUIRE) != 0) {
-        return false;
-    }
-    __atomic_store_n(flag, 1, __ATOMIC_RELAXED);
-    return true;
+    return serial_window_read(h, spsc_filled(&h->ring), offset, byte, 1) == 1;
 }
 
 void serial_queue_request_data_signal(struct serial_queue_handle *h)
 {
-    request_signal(&h->queue->consumer_signalled);
+    spsc_request_data_signal(&h->ring);
 }
 
 bool serial_queue_take_data_signal(struct serial_queue_handle *h)
 {
-    return take_signal(&h->queue->consumer_signalled);
+    return spsc_take_data_signal(&h->ring);
 }
 
 void serial_queue_request_space_signal(struct serial_queue_handle *h)
 {
-    request_signal(&h->queue->producer_signalled);
+    spsc_request_space_signal(&h->ring);
 }
 
 bool serial_queue_take_space_signal(struct serial_queue_handle *h)
 {
-    return take_signal(&h->queue->producer_signalled);
+    return spsc_take_space_signal(&h->ring);
 }

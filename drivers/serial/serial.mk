@@ -1,24 +1,31 @@
-# Serial framework, portable parts: the SPSC byte queue, the RX input switch and router, the TX
-# multiplexer. The PDs built from them are in drivers/serial/components.mk.
+# Serial framework, portable parts: the SPSC byte queue (on drivers/common's ring control), the RX
+# input switch and router, the TX multiplexer, the configuration checks. The PDs (components/) are
+# built further down.
 SERIAL_SRCS := $(TOP)/drivers/serial/queue.c $(TOP)/drivers/serial/virt_rx.c $(TOP)/drivers/serial/virt_tx.c \
 	$(TOP)/drivers/serial/serial_config.c
 SERIAL_OBJS := $(patsubst $(TOP)/%.c,$(B)/%.o,$(SERIAL_SRCS))
 SERIAL_LIB := $(B)/drivers/libserial.a
+SERIAL_TEST_SRCS := $(SERIAL_SRCS) $(DRIVERS_COMMON_SRCS)
+SERIAL_TEST_DEPS := $(SERIAL_TEST_SRCS) $(wildcard $(TOP)/drivers/serial/*.h) $(DRIVERS_COMMON_HDRS) \
+	$(SPSC_RACE_DEPS) $(DEPS_STAMP)
 
 $(B)/drivers/serial/%.o: $(TOP)/drivers/serial/%.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC_A64) $(PD_CFLAGS) -c $< -o $@
 
-$(SERIAL_LIB): $(SERIAL_OBJS)
+$(SERIAL_LIB): $(SERIAL_OBJS) $(DRIVERS_COMMON_OBJS)
 	rm -f $@ && $(CROSS)ar rcs $@ $^
 
-$(B)/host/tests/test_serial: $(TOP)/tests/unit/test_serial.c $(SERIAL_SRCS) $(wildcard $(TOP)/drivers/serial/*.h) $(DEPS_STAMP)
+# Both tests can play a peer that changes the indices between any two reads (SPSC_RACE).
+$(B)/host/tests/test_serial: $(TOP)/tests/unit/test_serial.c $(SERIAL_TEST_DEPS)
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) $(TOP)/tests/unit/test_serial.c $(SERIAL_SRCS) $(HOST_LDFLAGS) -lcmocka -o $@
+	$(HOSTCC) $(HOST_CFLAGS) $(SPSC_RACE_CFLAGS) $(TOP)/tests/unit/test_serial.c $(SERIAL_TEST_SRCS) \
+		$(SPSC_RACE) $(HOST_LDFLAGS) -lcmocka -o $@
 
-$(B)/host/tests/test_serial_virt: $(TOP)/tests/unit/test_serial_virt.c $(SERIAL_SRCS) $(wildcard $(TOP)/drivers/serial/*.h) $(DEPS_STAMP)
+$(B)/host/tests/test_serial_virt: $(TOP)/tests/unit/test_serial_virt.c $(SERIAL_TEST_DEPS)
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) $(TOP)/tests/unit/test_serial_virt.c $(SERIAL_SRCS) $(HOST_LDFLAGS) -lcmocka -o $@
+	$(HOSTCC) $(HOST_CFLAGS) $(SPSC_RACE_CFLAGS) $(TOP)/tests/unit/test_serial_virt.c $(SERIAL_TEST_SRCS) \
+		$(SPSC_RACE) $(HOST_LDFLAGS) -lcmocka -o $@
 
 ALL_TARGETS += $(SERIAL_LIB)
 UNIT_TESTS += $(B)/host/tests/test_serial $(B)/host/tests/test_serial_virt

@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <tessera/config.h>
+#include "serial.h"
 
-#define SERIAL_MAX_CLIENTS    8
 #define SERIAL_CONFIG_VERSION 1
 /* One magic per struct: a PD given another PD's struct is told so. */
 #define SERIAL_DRIVER_CONFIG_MAGIC  0x7473736572647276ULL /* "vrdresst" */

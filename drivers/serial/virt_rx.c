@@ -130,7 +130,7 @@ void serial_rx_router_init(struct serial_rx_router *r, char switch_char)
 
 bool serial_rx_router_add_client(struct serial_rx_router *r, struct serial_queue *queue, char *data, uint32_t capacity)
 {
-    if (r->client_count >= SERIAL_RX_MAX_CLIENTS ||
+    if (r->client_count >= SERIAL_MAX_CLIENTS ||
         !serial_queue_init(&r->clients[r->client_count], queue, data, capacity)) {
         return false;
     }
@@ -169,11 +169,14 @@ static void append_number(struct notice_text *t, uint64_t number)
 
 static void send_notice(struct serial_rx_router *r, const struct notice_text *t, struct serial_rx_actions *actions)
 {
-    if (serial_queue_free(&r->notice) < t->length) {
+    /* One look at the queue decides and writes: a notice goes whole or not at all. */
+    struct spsc_window space = serial_queue_space(&r->notice);
+    if (space.count < t->length) {
         r->notices_dropped++; /* counted; the TX virtualiser is far behind */
         return;
     }
-    serial_enqueue_batch(&r->notice, t->line, t->length);
+    serial_window_write(&r->notice, space, 0, t->line, t->length);
+    serial_queue_produce_window(&r->notice, space, t->length);
     if (serial_queue_take_data_signal(&r->notice)) {
         actions->notify_notice = true;
     }
@@ -239,18 +242,22 @@ static bool route_one(struct serial_rx_router *r, char c, uint64_t now_ms, struc
     unsigned index = out.client - 1;
     if (out.count > 0) {
         struct serial_queue_handle *q = &r->clients[index];
-        bool fits = serial_queue_free(q) >= out.count;
+        /* What is delivered is what was found to fit: one look at the queue decides and writes. */
+        struct spsc_window space = serial_queue_space(q);
+        bool fits = space.count >= out.count;
         if (!fits && !r->dropping[index]) {
             /* Ask the client's VMM for a signal when it frees space, then look once more. */
             serial_queue_request_space_signal(q);
-            fits = serial_queue_free(q) >= out.count;
+            space = serial_queue_space(q);
+            fits = space.count >= out.count;
         }
         if (fits) {
             if (r->dropping[index]) {
                 r->dropping[index] = false;
                 notice_reads_again(r, out.client, actions);
             }
-            serial_enqueue_batch(q, out.bytes, out.count);
+            serial_window_write(q, space, 0, out.bytes, out.count);
+            serial_queue_produce_window(q, space, out.count);
             r->delivered[index] += out.count;
             delivered[index] = true;
         } else if (r->dropping[index]) {
@@ -283,28 +290,37 @@ static bool route_one(struct serial_rx_router *r, char c, uint64_t now_ms, struc
 void serial_rx_route(struct serial_rx_router *r, uint64_t now_ms, struct serial_rx_actions *actions)
 {
     clear_actions(actions);
-    bool delivered[SERIAL_RX_MAX_CLIENTS] = {false};
+    bool delivered[SERIAL_MAX_CLIENTS] = {false};
     bool consumed = false;
-    for (;;) {
-        char c;
-        if (!serial_queue_peek(&r->driver, 0, &c)) {
+    /* On one core the driver cannot add input during a call, so an honest system never routes more
+     * than its queue holds; only a driver that always has more, on another core, reaches this,
+     * and it signals us again as it adds input. */
+    uint32_t budget = r->driver.capacity;
+    while (budget > 0 && r->client_count > 0) {
+        struct spsc_window typed = serial_queue_filled(&r->driver);
+        if (typed.count == 0) {
             serial_queue_request_data_signal(&r->driver);
-            if (serial_queue_length(&r->driver) == 0) {
+            typed = serial_queue_filled(&r->driver);
+            if (typed.count == 0) {
                 break;
             }
-            continue;
         }
-        if (r->client_count == 0) {
-            break;
+        uint32_t n = typed.count < budget ? typed.count : budget;
+        uint32_t routed = 0;
+        while (routed < n &&
+               route_one(r, r->driver.data[spsc_slot(&r->driver.ring, typed, routed)], now_ms, actions, delivered)) {
+            routed++;
         }
-        if (!route_one(r, c, now_ms, actions, delivered)) {
+        bool held = routed < n;
+        serial_queue_consume_window(&r->driver, typed, routed);
+        consumed = consumed || routed > 0;
+        budget -= routed;
+        if (held || budget == 0) {
             /* Held back: hear of more typing too, which is when the patience rule is looked at
              * again (a client that never reads would otherwise hold the switch character). */
             serial_queue_request_data_signal(&r->driver);
             break;
         }
-        serial_queue_consume(&r->driver, 1);
-        consumed = true;
     }
     for (unsigned i = 0; i < r->client_count; i++) {
         if (delivered[i] && serial_queue_take_data_signal(&r->clients[i])) {

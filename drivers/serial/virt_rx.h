@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "queue.h"
+#include "serial.h"
 
 #define SERIAL_RX_MAX_OUTPUT 8
 
@@ -52,23 +53,22 @@ void serial_rx_input(struct serial_rx_virt *v, char c, struct serial_rx_output *
  * Each switch, the first wait on a full client, the start and the end of dropping are announced
  * on `notice` (one line each).
  */
-#define SERIAL_RX_MAX_CLIENTS      8
 #define SERIAL_RX_PATIENCE_DEFAULT 5000 /* ms; the PD takes SERIAL_RX_PATIENCE_MS */
 
 struct serial_rx_router {
     struct serial_rx_virt input;
     struct serial_queue_handle driver; /* from the UART driver, we consume */
-    struct serial_queue_handle clients[SERIAL_RX_MAX_CLIENTS];
+    struct serial_queue_handle clients[SERIAL_MAX_CLIENTS];
     unsigned client_count;
     struct serial_queue_handle notice; /* to the TX virtualiser; capacity 0: no notices */
     bool have_notice;
     unsigned waiting_for; /* 1-based client whose full queue holds input back, or 0 */
     uint64_t waiting_since_ms;
     uint64_t patience_ms;
-    uint64_t delivered[SERIAL_RX_MAX_CLIENTS];
-    bool dropping[SERIAL_RX_MAX_CLIENTS];    /* the client is taken as not reading */
-    uint64_t dropped[SERIAL_RX_MAX_CLIENTS]; /* characters dropped since it stopped reading */
-    unsigned notices_dropped;                /* the notice queue was full */
+    uint64_t delivered[SERIAL_MAX_CLIENTS];
+    bool dropping[SERIAL_MAX_CLIENTS];    /* the client is taken as not reading */
+    uint64_t dropped[SERIAL_MAX_CLIENTS]; /* characters dropped since it stopped reading */
+    unsigned notices_dropped;             /* the notice queue was full */
 };
 
 struct serial_rx_actions {
@@ -83,5 +83,7 @@ void serial_rx_router_init(struct serial_rx_router *r, char switch_char);
 bool serial_rx_router_add_client(struct serial_rx_router *r, struct serial_queue *queue, char *data, uint32_t capacity);
 /* Print the start-up line that says how to switch (after every client is added). */
 void serial_rx_router_start(struct serial_rx_router *r, struct serial_rx_actions *actions);
-/* Route what can go. now_ms: a clock in milliseconds (any origin), for the patience rule. */
+/* Route what can go, at most one driver queue's worth (so a driver that always has more, on another
+ * core, cannot hold this call). now_ms: a clock in milliseconds (any origin), for the patience
+ * rule. */
 void serial_rx_route(struct serial_rx_router *r, uint64_t now_ms, struct serial_rx_actions *actions);

@@ -26,7 +26,7 @@ void serial_tx_init(struct serial_tx_virt *v)
 int serial_tx_add_client(struct serial_tx_virt *v, struct serial_queue *queue, char *data, uint32_t capacity,
                          const char *sgr)
 {
-    if (v->client_count >= SERIAL_TX_MAX_CLIENTS) {
+    if (v->client_count >= SERIAL_TX_MAX_STREAMS) {
         return -1;
     }
     struct serial_tx_client *c = &v->clients[v->client_count];
@@ -120,20 +120,22 @@ static bool scan_byte(struct scan *s, unsigned char b)
 }
 
 /*
- * How many of the client's waiting bytes form the next piece, given `room` bytes for them. The
- * head of a client's queue is always at a cut point, so the scan starts from ground. When room
- * is the limit, prefer to end the piece after a newline, so lines of different clients
- * interleave whole where they can.
+ * The next piece of a client's output: its waiting bytes are scanned and copied into the driver's
+ * window at `at`, in one pass, so the piece sent is exactly what was scanned even if the client
+ * rewrites its data meanwhile. Returns the piece's length, a cut point; what was copied past it is
+ * not published, and the caller writes the reset over it. The head of a client's queue is always
+ * at a cut point, so the scan starts from ground. When room is the limit, prefer to end the piece
+ * after a newline, so lines of different clients interleave whole where they can.
  */
-static uint32_t piece_length(struct serial_tx_client *c, uint32_t available, uint32_t room)
+static uint32_t copy_piece(struct serial_tx_client *c, struct spsc_window waiting, struct serial_queue_handle *driver,
+                           struct spsc_window space, uint32_t at, uint32_t room)
 {
     struct scan s = {SCAN_GROUND, 0, 0};
-    uint32_t limit = available < room ? available : room;
+    uint32_t limit = waiting.count < room ? waiting.count : room;
     uint32_t cut = 0, cut_after_newline = 0;
-    uint32_t head = c->queue.queue->head; /* limit <= the checked length, so every index is in range */
-    uint32_t mask = c->queue.capacity - 1;
     for (uint32_t i = 0; i < limit; i++) {
-        char b = c->queue.data[(head + i) & mask];
+        char b = c->queue.data[spsc_slot(&c->queue.ring, waiting, i)];
+        driver->data[spsc_slot(&driver->ring, space, at + i)] = b;
         if (scan_byte(&s, (unsigned char)b)) {
             cut = i + 1;
             if (b == '\n') {
@@ -141,25 +143,10 @@ static uint32_t piece_length(struct serial_tx_client *c, uint32_t available, uin
             }
         }
     }
-    if (available > room && cut_after_newline > 0) {
+    if (waiting.count > room && cut_after_newline > 0) {
         return cut_after_newline;
     }
     return cut;
-}
-
-/* Copy n bytes from the client's queue to the driver's, in contiguous spans. */
-static void move_bytes(struct serial_tx_client *c, struct serial_queue_handle *driver, uint32_t n)
-{
-    while (n > 0) {
-        const char *bytes;
-        uint32_t span = serial_queue_read_span(&c->queue, &bytes);
-        if (span > n) {
-            span = n;
-        }
-        serial_enqueue_batch(driver, bytes, span);
-        serial_queue_consume(&c->queue, span);
-        n -= span;
-    }
 }
 
 enum serve_result {
@@ -168,35 +155,40 @@ enum serve_result {
     SERVE_NO_ROOM, /* the driver's queue is too full */
 };
 
-static enum serve_result serve(struct serial_tx_virt *v, unsigned index, struct serial_tx_actions *actions)
+/* One piece of client `index`, from one look at each queue; *sent grows by what the driver's queue
+ * received. */
+static enum serve_result serve(struct serial_tx_virt *v, unsigned index, uint32_t *sent,
+                               struct serial_tx_actions *actions)
 {
     struct serial_tx_client *c = &v->clients[index];
-    uint32_t available = serial_queue_length(&c->queue);
-    if (available == 0) {
+    struct spsc_window waiting = serial_queue_filled(&c->queue);
+    if (waiting.count == 0) {
         serial_queue_request_data_signal(&c->queue);
-        available = serial_queue_length(&c->queue);
-        if (available == 0) {
+        waiting = serial_queue_filled(&c->queue);
+        if (waiting.count == 0) {
             return SERVE_IDLE;
         }
     }
-    uint32_t overhead = c->colour_length == 0 ? 0 : c->colour_length + SERIAL_TX_RESET_LENGTH;
-    uint32_t free_space = serial_queue_free(&v->driver);
-    uint32_t room = free_space > overhead ? free_space - overhead : 0;
-    uint32_t n = room == 0 ? 0 : piece_length(c, available, room);
+    uint32_t reset_length = c->colour_length == 0 ? 0 : SERIAL_TX_RESET_LENGTH;
+    uint32_t overhead = c->colour_length + reset_length;
+    struct spsc_window space = serial_queue_space(&v->driver);
+    uint32_t room = space.count > overhead ? space.count - overhead : 0;
+    uint32_t n = room == 0 ? 0 : copy_piece(c, waiting, &v->driver, space, c->colour_length, room);
     if (n == 0) {
-        if (available <= room) {
+        if (waiting.count <= room) {
             /* The data ends inside a sequence: the rest is on its way. */
             serial_queue_request_data_signal(&c->queue);
             return SERVE_IDLE;
         }
         return SERVE_NO_ROOM;
     }
-    serial_enqueue_batch(&v->driver, c->colour, c->colour_length);
-    move_bytes(c, &v->driver, n);
-    if (c->colour_length != 0) {
-        serial_enqueue_batch(&v->driver, SERIAL_TX_RESET, SERIAL_TX_RESET_LENGTH);
-    }
+    /* n + overhead <= space.count: the colour and the reset fit around the piece. */
+    serial_window_write(&v->driver, space, 0, c->colour, c->colour_length);
+    serial_window_write(&v->driver, space, c->colour_length + n, SERIAL_TX_RESET, reset_length);
+    serial_queue_produce_window(&v->driver, space, n + overhead);
+    serial_queue_consume_window(&c->queue, waiting, n);
     c->bytes += n;
+    *sent += n + overhead;
     if (serial_queue_take_space_signal(&c->queue)) {
         actions->notify_clients |= 1u << index;
     }
@@ -207,22 +199,31 @@ void serial_tx_process(struct serial_tx_virt *v, struct serial_tx_actions *actio
 {
     actions->notify_driver = false;
     actions->notify_clients = 0;
-    bool sent_any = false;
+    /* On one core the driver's free space only shrinks during a call, so an honest system never
+     * sends more than this; only a driver draining on another core as fast as clients fill gets
+     * here, and it signals when it has consumed what was sent. */
+    uint32_t limit = v->driver.capacity;
+    uint32_t sent = 0;
     bool progress = true;
     bool blocked = false;
     while (progress && !blocked) {
         progress = false;
         for (unsigned k = 0; k < v->client_count && !blocked; k++) {
             unsigned index = (v->next + k) % v->client_count;
-            enum serve_result r = serve(v, index, actions);
+            if (sent >= limit) {
+                serial_queue_request_space_signal(&v->driver);
+                v->next = index;
+                blocked = true;
+                break;
+            }
+            enum serve_result r = serve(v, index, &sent, actions);
             if (r == SERVE_NO_ROOM) {
                 /* Ask the driver for a signal, then look once more: it may have made room since. */
                 serial_queue_request_space_signal(&v->driver);
-                r = serve(v, index, actions);
+                r = serve(v, index, &sent, actions);
             }
             if (r == SERVE_SENT) {
                 progress = true;
-                sent_any = true;
             } else if (r == SERVE_NO_ROOM) {
                 /* Everyone waits for the driver; this client goes first when there is room. */
                 v->next = index;
@@ -233,5 +234,5 @@ void serial_tx_process(struct serial_tx_virt *v, struct serial_tx_actions *actio
     if (!blocked && v->client_count > 0) {
         v->next = (v->next + 1) % v->client_count;
     }
-    actions->notify_driver = sent_any && serial_queue_take_data_signal(&v->driver);
+    actions->notify_driver = sent > 0 && serial_queue_take_data_signal(&v->driver);
 }

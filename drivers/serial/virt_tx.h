@@ -11,8 +11,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "queue.h"
+#include "serial.h"
 
-#define SERIAL_TX_MAX_CLIENTS  8
+/* Every client, and the RX virtualiser's notice stream (added last, with no colour). */
+#define SERIAL_TX_MAX_STREAMS  (SERIAL_MAX_CLIENTS + 1)
 #define SERIAL_TX_COLOUR_MAX   16
 #define SERIAL_TX_RESET        "\033[0m"
 #define SERIAL_TX_RESET_LENGTH 4
@@ -29,7 +31,7 @@ struct serial_tx_client {
 
 struct serial_tx_virt {
     struct serial_queue_handle driver; /* toward the UART driver, we produce */
-    struct serial_tx_client clients[SERIAL_TX_MAX_CLIENTS];
+    struct serial_tx_client clients[SERIAL_TX_MAX_STREAMS];
     unsigned client_count;
     unsigned next; /* the client served first in the next round: fairness under back-pressure */
 };
@@ -42,8 +44,10 @@ struct serial_tx_actions {
 
 void serial_tx_init(struct serial_tx_virt *v);
 /* Add a client; `sgr` is its colour as an SGR parameter string ("32" green), NULL or "" for
- * none. Returns its index, or -1 if the table is full or the queue is unusable. */
+ * none. Returns its index, or -1 if the table (SERIAL_TX_MAX_STREAMS) is full or the queue is
+ * unusable. */
 int serial_tx_add_client(struct serial_tx_virt *v, struct serial_queue *queue, char *data, uint32_t capacity,
                          const char *sgr);
-/* Move everything that can move now; ask for signals where it must wait. */
+/* Move what can move now, at most one driver queue's worth (so a peer that always has more, on
+ * another core, cannot hold this call); ask for signals where it must wait. */
 void serial_tx_process(struct serial_tx_virt *v, struct serial_tx_actions *actions);

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include "../../drivers/serial/queue.h"
 #include "../../drivers/serial/virt_rx.h"
+#include "spsc_race.h"
 
 /* ---- queue ---- */
 
@@ -17,6 +18,7 @@ static struct serial_queue_handle producer, consumer;
 static int queue_setup(void **state)
 {
     (void)state;
+    spsc_race_disarm();
     memset(&shared, 0, sizeof(shared));
     serial_queue_init(&producer, &shared, data, sizeof(data));
     serial_queue_init(&consumer, &shared, data, sizeof(data));
@@ -60,7 +62,69 @@ static void queue_corrupt_indices_never_overrun(void **state)
     char out[64];
     assert_int_equal(serial_dequeue_batch(&consumer, out, 64), 0);
     assert_int_equal(serial_enqueue_batch(&producer, "x", 1), 0);
-    assert_true(consumer.corruptions > 0);
+    assert_true(consumer.ring.corruptions > 0);
+}
+
+/* ---- a peer that rewrites the indices between reads (issue 13: each index read once) ---- */
+
+struct rewrite {
+    uint32_t *word;  /* the first time this word is loaded ... */
+    uint32_t *other; /* ... the peer writes `value` here */
+    uint32_t value;
+    bool acted;
+};
+
+static void rewrite_once(uint32_t *word, uint32_t seen, void *context)
+{
+    (void)seen;
+    struct rewrite *r = context;
+    if (word == r->word && !r->acted) {
+        *r->other = r->value;
+        r->acted = true;
+    }
+}
+
+static void queue_dequeue_reads_head_once(void **state)
+{
+    (void)state;
+    assert_int_equal(serial_enqueue_batch(&producer, "abcdef", 6), 6);
+    /* Right after the consumer loads head, the producer moves it: the bytes copied and the head
+     * published must both come from the head that was read, not from a second read. */
+    struct rewrite moved = {&shared.head, &shared.head, 2, false};
+    spsc_race_arm(rewrite_once, &moved, 1000);
+    char out[8] = "";
+    assert_int_equal(serial_dequeue_batch(&consumer, out, 4), 4);
+    spsc_race_disarm();
+    assert_true(moved.acted);
+    assert_memory_equal(out, "abcd", 4);
+    assert_int_equal(shared.head, 4);
+}
+
+static void queue_peek_reads_head_once(void **state)
+{
+    (void)state;
+    assert_int_equal(serial_enqueue_batch(&producer, "xyz", 3), 3);
+    struct rewrite moved = {&shared.head, &shared.head, 2, false};
+    spsc_race_arm(rewrite_once, &moved, 1000);
+    char c = 0;
+    assert_true(serial_queue_peek(&consumer, 1, &c));
+    spsc_race_disarm();
+    assert_true(moved.acted);
+    assert_int_equal(c, 'y');
+}
+
+static void queue_enqueue_reads_tail_once(void **state)
+{
+    (void)state;
+    shared.head = shared.tail = 8;
+    /* Right after the producer loads tail, the consumer moves it back by 3. */
+    struct rewrite moved = {&shared.tail, &shared.tail, 5, false};
+    spsc_race_arm(rewrite_once, &moved, 1000);
+    assert_int_equal(serial_enqueue_batch(&producer, "pq", 2), 2);
+    spsc_race_disarm();
+    assert_true(moved.acted);
+    assert_memory_equal(data + 8, "pq", 2);
+    assert_int_equal(shared.tail, 10);
 }
 
 /* ---- RX switch ---- */
@@ -176,6 +240,9 @@ int main(void)
         cmocka_unit_test_setup(queue_empty_full_and_wrap, queue_setup),
         cmocka_unit_test_setup(queue_indices_wrap_at_2_to_the_32, queue_setup),
         cmocka_unit_test_setup(queue_corrupt_indices_never_overrun, queue_setup),
+        cmocka_unit_test_setup(queue_dequeue_reads_head_once, queue_setup),
+        cmocka_unit_test_setup(queue_peek_reads_head_once, queue_setup),
+        cmocka_unit_test_setup(queue_enqueue_reads_tail_once, queue_setup),
         cmocka_unit_test(rx_defaults_to_client_1),
         cmocka_unit_test(rx_switches_and_back),
         cmocka_unit_test(rx_double_switch_char_is_literal),

@@ -8,8 +8,10 @@
 #include <string.h>
 #include <cmocka.h>
 #include "../../drivers/serial/queue.h"
+#include "../../drivers/serial/serial.h"
 #include "../../drivers/serial/virt_rx.h"
 #include "../../drivers/serial/virt_tx.h"
+#include "spsc_race.h"
 
 #define GREEN "\033[32m"
 #define RED   "\033[31m"
@@ -105,6 +107,7 @@ static struct serial_tx_virt tx;
 static int tx_setup(void **state)
 {
     (void)state;
+    spsc_race_disarm();
     ring_init(&driver, 4096);
     ring_init(&out1, 1024);
     ring_init(&out2, 1024);
@@ -274,6 +277,79 @@ static void tx_interleaves_two_busy_clients_in_order(void **state)
     assert_int_equal(*p2, '\0');
 }
 
+/* ---- peers that change the indices while the virtualisers work (issue 13) ---- */
+
+struct rewrite {
+    uint32_t *word;  /* the first time this word is loaded ... */
+    uint32_t *other; /* ... the peer writes `value` here */
+    uint32_t value;
+    bool acted;
+};
+
+static void rewrite_once(uint32_t *word, uint32_t seen, void *context)
+{
+    (void)seen;
+    struct rewrite *r = context;
+    if (word == r->word && !r->acted) {
+        *r->other = r->value;
+        r->acted = true;
+    }
+}
+
+static void tx_client_taking_back_its_data_cannot_hang_it(void **state)
+{
+    (void)state;
+    struct serial_tx_actions a;
+    ring_put(&out1, "hello\n");
+    /* Right after the TX virtualiser reads client 1's tail, the client takes its bytes back. The
+     * piece is what was there when it looked; then the queue reads as corrupt, and the call ends. */
+    struct rewrite take_back = {&out1.header.tail, &out1.header.tail, 0, false};
+    spsc_race_arm(rewrite_once, &take_back, 10000);
+    serial_tx_process(&tx, &a);
+    spsc_race_disarm();
+    assert_true(take_back.acted);
+    assert_string_equal(ring_take(&driver), GREEN "hello\n" RESET);
+    serial_tx_process(&tx, &a);
+    assert_string_equal(ring_take(&driver), "");
+    assert_true(tx.clients[0].queue.ring.corruptions > 0);
+}
+
+/* A producer on another core that keeps one queue full, and a consumer that keeps another empty. */
+struct endless {
+    struct ring *always_full;
+    uint32_t capacity; /* of always_full */
+    struct ring *always_empty;
+};
+
+static void refill_and_drain(uint32_t *word, uint32_t seen, void *context)
+{
+    (void)seen;
+    struct endless *e = context;
+    if (word == &e->always_full->header.tail) {
+        e->always_full->header.tail = e->always_full->header.head + e->capacity;
+    } else if (word == &e->always_empty->header.head) {
+        e->always_empty->header.head = e->always_empty->header.tail;
+    }
+}
+
+static void tx_endless_client_and_driver_cannot_hold_one_call(void **state)
+{
+    (void)state;
+    struct serial_tx_actions a;
+    memset(out1.data, 'x', 1024);
+    for (unsigned i = 63; i < 1024; i += 64) {
+        out1.data[i] = '\n';
+    }
+    struct endless e = {&out1, 1024, &driver};
+    spsc_race_arm(refill_and_drain, &e, 100000);
+    serial_tx_process(&tx, &a);
+    spsc_race_disarm();
+    /* It stopped after about one driver queue's worth and asked the driver to signal. */
+    uint64_t sent = tx.clients[0].bytes;
+    assert_true(sent >= 4096 - 1024 && sent <= 4096 + 1024);
+    assert_int_equal(driver.header.producer_signalled, 0);
+}
+
 /* ---- RX router ---- */
 
 static struct ring typed, in1, in2, rx_notices;
@@ -282,6 +358,7 @@ static struct serial_rx_router rx;
 static int rx_setup(void **state)
 {
     (void)state;
+    spsc_race_disarm();
     ring_init(&typed, 256);
     ring_init(&in1, 16);
     ring_init(&in2, 16);
@@ -429,6 +506,109 @@ static void rx_slow_client_within_patience_loses_nothing(void **state)
     assert_int_equal(rx.dropped[0], 0);
 }
 
+static void rx_counts_as_delivered_only_what_it_wrote(void **state)
+{
+    (void)state;
+    struct serial_rx_actions a;
+    ring_put(&typed, "a");
+    uint32_t tail = in1.header.tail;
+    /* Right after the router reads client 1's head, the client scribbles over it. What the router
+     * found room for is written and published whole, and counted as such. */
+    struct rewrite scribble = {&in1.header.head, &in1.header.head, tail + 5, false};
+    spsc_race_arm(rewrite_once, &scribble, 10000);
+    serial_rx_route(&rx, 0, &a);
+    spsc_race_disarm();
+    assert_true(scribble.acted);
+    assert_int_equal(rx.delivered[0], 1);
+    assert_int_equal(in1.header.tail - tail, rx.delivered[0]);
+    assert_int_equal(in1.data[tail % 16], 'a');
+    assert_int_equal(serial_queue_length(&typed.peer), 0);
+}
+
+static void rx_notice_goes_whole_or_is_counted(void **state)
+{
+    (void)state;
+    struct serial_rx_actions a;
+    uint32_t tail = rx_notices.header.tail;
+    struct rewrite scribble = {&rx_notices.header.head, &rx_notices.header.head, tail + 7, false};
+    spsc_race_arm(rewrite_once, &scribble, 10000);
+    serial_rx_router_start(&rx, &a);
+    spsc_race_disarm();
+    assert_true(scribble.acted);
+    const char *hint =
+        "\r\nserial: input goes to client 1; type @N to switch to client N (1-2), @@ for a literal @\r\n";
+    assert_int_equal(rx_notices.header.tail - tail, strlen(hint));
+    assert_memory_equal(rx_notices.data + tail, hint, strlen(hint));
+    assert_int_equal(rx.notices_dropped, 0);
+}
+
+static void rx_endless_input_cannot_hold_one_call(void **state)
+{
+    (void)state;
+    struct serial_rx_actions a;
+    memset(typed.data, 'k', 256);
+    /* The driver always has a full queue of typing, and client 1 reads it as fast. */
+    struct endless e = {&typed, 256, &in1};
+    spsc_race_arm(refill_and_drain, &e, 100000);
+    serial_rx_route(&rx, 0, &a);
+    spsc_race_disarm();
+    assert_true(rx.delivered[0] >= 256 && rx.delivered[0] <= 512);
+    assert_int_equal(typed.header.consumer_signalled, 0); /* it asked to hear of more */
+}
+
+/* ---- the most clients there can be ---- */
+
+static void every_client_and_the_notices_have_a_slot(void **state)
+{
+    (void)state;
+    static struct ring outs[SERIAL_MAX_CLIENTS], ins[SERIAL_MAX_CLIENTS], uart_tx, uart_rx, switch_notices, spare;
+    static struct serial_tx_virt t;
+    static struct serial_rx_router r;
+    const char *colours[] = {"32", "31", "33", "34", "35", "36", "92", "91", "93", "94", "95", "96"};
+    _Static_assert(SERIAL_MAX_CLIENTS <= sizeof(colours) / sizeof(colours[0]), "a colour per client");
+    ring_init(&uart_tx, 4096);
+    ring_init(&uart_rx, 64);
+    ring_init(&switch_notices, 1024);
+    ring_init(&spare, 64);
+    serial_tx_init(&t);
+    serial_rx_router_init(&r, '@');
+    assert_true(serial_queue_init(&t.driver, &uart_tx.header, uart_tx.data, 4096));
+    assert_true(serial_queue_init(&r.driver, &uart_rx.header, uart_rx.data, 64));
+    r.have_notice = serial_queue_init(&r.notice, &switch_notices.header, switch_notices.data, 1024);
+    for (unsigned i = 0; i < SERIAL_MAX_CLIENTS; i++) {
+        ring_init(&outs[i], 64);
+        ring_init(&ins[i], 64);
+        assert_int_equal(serial_tx_add_client(&t, &outs[i].header, outs[i].data, 64, colours[i]), (int)i);
+        assert_true(serial_rx_router_add_client(&r, &ins[i].header, ins[i].data, 64));
+    }
+    /* The notice stream comes after a full table of clients, as the TX virtualiser PD adds it. */
+    assert_int_equal(serial_tx_add_client(&t, &switch_notices.header, switch_notices.data, 1024, NULL),
+                     SERIAL_MAX_CLIENTS);
+    assert_int_equal(serial_tx_add_client(&t, &spare.header, spare.data, 64, NULL), -1);
+    assert_false(serial_rx_router_add_client(&r, &spare.header, spare.data, 64));
+
+    /* Switch to the last client: its notice reaches the console, then its own output. */
+    struct serial_rx_actions ra;
+    char command[8];
+    snprintf(command, sizeof(command), "@%uok", (unsigned)SERIAL_MAX_CLIENTS);
+    ring_put(&uart_rx, command);
+    serial_rx_route(&r, 0, &ra);
+    assert_string_equal(ring_take(&ins[SERIAL_MAX_CLIENTS - 1]), "ok");
+    ring_put(&outs[SERIAL_MAX_CLIENTS - 1], "last\r\n");
+    struct serial_tx_actions ta;
+    serial_tx_process(&t, &ta);
+    char expected[128];
+    snprintf(expected, sizeof(expected), "\033[%smlast\r\n" RESET "\r\nserial: input goes to client %u\r\n",
+             colours[SERIAL_MAX_CLIENTS - 1], (unsigned)SERIAL_MAX_CLIENTS);
+    assert_string_equal(ring_take(&uart_tx), expected);
+    assert_int_equal(r.notices_dropped, 0);
+    /* The notice stream's signal goes to its own bit, past the clients'. */
+    serial_queue_request_space_signal(&r.notice);
+    ring_put(&switch_notices, "x");
+    serial_tx_process(&t, &ta);
+    assert_int_equal(ta.notify_clients, 1u << SERIAL_MAX_CLIENTS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -442,6 +622,8 @@ int main(void)
         cmocka_unit_test_setup(tx_waits_for_driver_space_and_loses_nothing, tx_setup),
         cmocka_unit_test_setup(tx_tells_a_blocked_client_when_space_frees, tx_setup),
         cmocka_unit_test_setup(tx_interleaves_two_busy_clients_in_order, tx_setup),
+        cmocka_unit_test_setup(tx_client_taking_back_its_data_cannot_hang_it, tx_setup),
+        cmocka_unit_test_setup(tx_endless_client_and_driver_cannot_hold_one_call, tx_setup),
         cmocka_unit_test_setup(rx_hint_at_start, rx_setup),
         cmocka_unit_test_setup(rx_burst_with_switches, rx_setup),
         cmocka_unit_test_setup(rx_full_client_holds_input_back, rx_setup),
@@ -450,6 +632,10 @@ int main(void)
         cmocka_unit_test_setup(rx_client_not_reading_is_dropped_so_switching_still_works, rx_setup),
         cmocka_unit_test_setup(rx_slow_client_within_patience_loses_nothing, rx_setup),
         cmocka_unit_test_setup(rx_clock_going_back_restarts_the_wait, rx_setup),
+        cmocka_unit_test_setup(rx_counts_as_delivered_only_what_it_wrote, rx_setup),
+        cmocka_unit_test_setup(rx_notice_goes_whole_or_is_counted, rx_setup),
+        cmocka_unit_test_setup(rx_endless_input_cannot_hold_one_call, rx_setup),
+        cmocka_unit_test(every_client_and_the_notices_have_a_slot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
