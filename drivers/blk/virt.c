@@ -285,7 +285,10 @@ static bool serve_client(struct blk_virt *v, unsigned i, struct blk_virt_actions
             continue;
         }
         uint32_t id;
-        take_id(v, &id); /* there is one: checked above */
+        if (!take_id(v, &id)) {
+            answer_now(v, i, request.id, BLK_RESP_ERR_UNSPEC, actions); /* not reached: checked above */
+            continue;
+        }
         v->inflight[id] = (struct blk_virt_inflight){true, (uint8_t)i, request.id, request.count};
         struct blk_request out = request;
         out.id = id;
