@@ -387,6 +387,41 @@ static void linux_image_rejections(void **state)
     assert_int_equal(l.kernel_gpa, 0x40080000);
 }
 
+/* The driver VM's doorbell: the guest enabling an SPI reaches the enable hook before the enable
+ * takes effect, so a level that fell meanwhile can be withdrawn and is never delivered. */
+static unsigned hooked[8], hooked_count;
+static struct vgic *hooked_vgic;
+
+static void record_enable(void *context, unsigned irq)
+{
+    (void)context;
+    hooked[hooked_count++ % 8] = irq;
+    vgic_withdraw(hooked_vgic, irq);
+}
+
+static void vgic_enable_hook_and_withdraw(void **state)
+{
+    (void)state;
+    static struct vgic v;
+    struct injected log;
+    gic_on(&v, &log);
+    hooked_count = 0;
+    hooked_vgic = &v;
+    v.enable_hook = record_enable;
+    vgic_dist_write(&v, 0x100, 4, 0xffff); /* SGIs: no hook */
+    assert_int_equal(hooked_count, 0);
+    vgic_inject(&v, 40); /* pending while masked */
+    assert_true(vgic_is_pending(&v, 40));
+    vgic_dist_write(&v, 0x104, 4, (1u << 8) | (1u << 1)); /* enable 40 and 33 */
+    assert_int_equal(hooked_count, 2);
+    assert_int_equal(hooked[0], 33);
+    assert_int_equal(hooked[1], 40);
+    assert_false(vgic_is_pending(&v, 40)); /* withdrawn by the hook: never delivered */
+    unsigned before = log.count;
+    vgic_inject(&v, 40); /* a new assertion is delivered as usual */
+    assert_int_equal(log.count, before + 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +435,7 @@ int main(void)
         cmocka_unit_test(vgic_refused_lr_keeps_irq_queued),
         cmocka_unit_test(vgic_sgi_to_self),
         cmocka_unit_test(vgic_clear_pending),
+        cmocka_unit_test(vgic_enable_hook_and_withdraw),
         cmocka_unit_test(psci_calls),
         cmocka_unit_test(fdt_set_and_read_back),
         cmocka_unit_test(fdt_refuses_malformed_blobs),

@@ -109,3 +109,18 @@ bool vgic_is_pending(const struct vgic *vgic, unsigned irq)
 {
     return irq < VGIC_IRQ_COUNT && (vgic_bit(vgic->pending, irq) || vgic_in_lr(vgic, irq));
 }
+
+void vgic_withdraw(struct vgic *vgic, unsigned irq)
+{
+    if (irq >= VGIC_IRQ_COUNT || !vgic_bit(vgic->pending, irq)) {
+        return;
+    }
+    vgic_set_bit(vgic->pending, irq, false);
+    unsigned kept = 0;
+    for (unsigned q = 0; q < vgic->queue_length; q++) {
+        if (vgic->queue[q] != irq) {
+            vgic->queue[kept++] = vgic->queue[q];
+        }
+    }
+    vgic->queue_length = kept;
+}

@@ -120,6 +120,11 @@ void vgic_dist_write(struct vgic *vgic, uint64_t offset, unsigned size, uint32_t
     } else if (IN(offset, GICD_ISENABLER, 0x80)) {
         unsigned bank = BANK(offset, GICD_ISENABLER);
         if (bank < VGIC_IRQ_COUNT / 32) {
+            for (unsigned i = 0; i < 32 && bank > 0 && vgic->enable_hook != NULL; i++) {
+                if ((value >> i) & 1) {
+                    vgic->enable_hook(vgic->enable_hook_context, bank * 32 + i);
+                }
+            }
             vgic->enabled[bank] |= value;
         }
     } else if (IN(offset, GICD_ICENABLER, 0x80)) {

@@ -140,6 +140,8 @@ bool vmm_start_guest(struct vmm_guest *guest)
     }
 
     vgic_init(&guest->vgic, inject, guest);
+    guest->vgic.enable_hook = guest->on_irq_enable;
+    guest->vgic.enable_hook_context = guest->on_irq_enable_context;
     if (guest->boots == 0) {
         register_gic(guest); /* next to whatever the VMM registered itself */
     }

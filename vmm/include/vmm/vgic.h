@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define VGIC_IRQ_COUNT 288 /* INTIDs 0..287, as QEMU virt's GIC */
@@ -35,6 +36,11 @@ struct vgic {
     uint64_t irouter[VGIC_IRQ_COUNT];
     vgic_inject_fn inject;
     void *context;
+    /* Called for each SPI the guest enables (a set bit in a GICD_ISENABLER write), before the
+     * enable takes effect: a doorbell for the VMM (the driver VM's UIO block server re-enables
+     * its interrupt to signal). NULL: nothing. */
+    void (*enable_hook)(void *context, unsigned irq);
+    void *enable_hook_context;
 };
 
 void vgic_init(struct vgic *vgic, vgic_inject_fn inject, void *context);
@@ -48,6 +54,9 @@ bool vgic_inject(struct vgic *vgic, unsigned irq);
  * VGIC_NO_IRQ. */
 unsigned vgic_end_of_interrupt(struct vgic *vgic, unsigned lr);
 bool vgic_is_pending(const struct vgic *vgic, unsigned irq);
+/* A level source fell before its pending interrupt was delivered: forget the pending state (an
+ * interrupt already in a list register is the guest's to end). */
+void vgic_withdraw(struct vgic *vgic, unsigned irq);
 
 /* GICv3 (ARM IHI 0069, chapter 12): the distributor with affinity routing, and the one vCPU's
  * redistributor (RD_base frame, then SGI_base frame). The same state and list registers. */

@@ -64,6 +64,9 @@ struct vmm_guest {
      * guest runs): for work a device batches, such as console output. */
     void (*on_tick)(void *context);
     void *on_tick_context;
+    /* Called when the guest enables an SPI at the distributor (struct vgic's enable_hook). */
+    void (*on_irq_enable)(void *context, unsigned irq);
+    void *on_irq_enable_context;
     bool running;
     bool powered_off; /* stopped by its own PSCI SYSTEM_OFF */
     unsigned boots;
