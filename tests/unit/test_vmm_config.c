@@ -116,6 +116,23 @@ static void virtio_devices(void **state)
     expect(&c, NULL, 0, "virtio_count");
 }
 
+static void doorbells(void **state)
+{
+    (void)state;
+    struct vmm_config c = good();
+    c.doorbell_count = 1;
+    c.doorbells[0] = (struct vmm_doorbell_config){50, 3};
+    struct tessera_config_error e;
+    assert_true(vmm_config_check(&c, has_channel, &e));
+    c.doorbells[0].intid = 49; /* virtio device 1's */
+    expect(&c, "doorbells", 0, "intid");
+    c.doorbells[0].intid = 50;
+    c.doorbells[0].channel = 9;
+    expect(&c, "doorbells", 0, "channel");
+    c.doorbell_count = VMM_CONFIG_MAX_DOORBELLS + 1;
+    expect(&c, NULL, 0, "doorbell_count");
+}
+
 static void passthrough(void **state)
 {
     (void)state;
@@ -135,6 +152,7 @@ int main(void)
         cmocka_unit_test(guest_ram),
         cmocka_unit_test(virtio_devices),
         cmocka_unit_test(passthrough),
+        cmocka_unit_test(doorbells),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

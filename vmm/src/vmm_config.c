@@ -21,6 +21,27 @@ static bool is_spi(uint32_t intid)
     return intid >= 32 && intid < 1020;
 }
 
+/* Whether doorbell `self`'s INTID is another device's: a virtio device, a passthrough, an earlier doorbell. */
+static bool intid_taken(const struct vmm_config *c, uint32_t intid, unsigned self)
+{
+    for (unsigned i = 0; i < c->virtio_count && i < VMM_CONFIG_MAX_VIRTIO; i++) {
+        if (c->virtio[i].intid == intid) {
+            return true;
+        }
+    }
+    for (unsigned i = 0; i < c->passthrough_count && i < VMM_CONFIG_MAX_PASSTHROUGH; i++) {
+        if (c->passthrough[i].intid == intid) {
+            return true;
+        }
+    }
+    for (unsigned i = 0; i < self; i++) {
+        if (c->doorbells[i].intid == intid) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool check_ram(const struct vmm_config *c, struct tessera_config_error *error)
 {
     uint64_t end;
@@ -111,6 +132,18 @@ bool vmm_config_check(const struct vmm_config *c, tessera_has_channel_fn has_cha
     for (unsigned i = 0; i < c->virtio_count; i++) {
         if (!check_virtio(c, i, error)) {
             return false;
+        }
+    }
+    if (c->doorbell_count > VMM_CONFIG_MAX_DOORBELLS) {
+        return tessera_config_fail(error, 0, 0, "doorbell_count", "is more than VMM_CONFIG_MAX_DOORBELLS");
+    }
+    for (unsigned i = 0; i < c->doorbell_count; i++) {
+        const struct vmm_doorbell_config *d = &c->doorbells[i];
+        if (!is_spi(d->intid) || intid_taken(c, d->intid, i)) {
+            return tessera_config_fail(error, "doorbells", i, "intid", "must be an SPI no other device uses");
+        }
+        if (!has_channel(d->channel)) {
+            return tessera_config_fail(error, "doorbells", i, "channel", "is not a channel of this PD");
         }
     }
     return true;

@@ -17,6 +17,7 @@
 #define VMM_CONFIG_BOOTARGS_MAX    256
 #define VMM_CONFIG_MAX_PASSTHROUGH 8
 #define VMM_CONFIG_MAX_VIRTIO      4
+#define VMM_CONFIG_MAX_DOORBELLS   2
 #define VMM_CONFIG_RAM_ALIGN       0x200000ULL /* guest RAM is mapped in 2 MiB pages */
 #define VMM_CONFIG_VIRTIO_ALIGN    0x200ULL
 
@@ -32,6 +33,14 @@ struct vmm_virtio_config {
     uint64_t gpa;
     uint64_t size;
     uint32_t intid; /* a level SPI */
+};
+
+/* A doorbell between the guest and a peer PD (the driver VM's UIO device): a notification on
+ * `channel` raises the level SPI `intid`; the guest enabling `intid` at its distributor lowers it
+ * and notifies `channel`. */
+struct vmm_doorbell_config {
+    uint32_t intid;
+    uint32_t channel;
 };
 
 struct vmm_config {
@@ -51,6 +60,8 @@ struct vmm_config {
     struct vmm_passthrough_irq_config passthrough[VMM_CONFIG_MAX_PASSTHROUGH];
     uint32_t virtio_count;
     struct vmm_virtio_config virtio[VMM_CONFIG_MAX_VIRTIO];
+    uint32_t doorbell_count;
+    struct vmm_doorbell_config doorbells[VMM_CONFIG_MAX_DOORBELLS];
 };
 
 bool vmm_config_check(const struct vmm_config *c, tessera_has_channel_fn has_channel,
