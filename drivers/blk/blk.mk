@@ -42,12 +42,12 @@ $(B)/host/tests/test_blk_server: $(TOP)/tests/unit/test_blk_server.c $(TOP)/driv
 UNIT_TESTS += $(B)/host/tests/test_blk_server
 
 # The driver VM's block server: a static Linux program in the blkdriver initramfs.
-BLK_SERVER := $(B)/drivers/blk/tessera-blk-server
+BLK_SERVER := $(B)/drivers/blk/tessera-blk-uio
 BLK_SERVER_SRCS := $(TOP)/drivers/blk/uio/blk_uio_server.c $(TOP)/drivers/blk/server.c $(TOP)/drivers/blk/queue.c \
 	$(TOP)/drivers/blk/storage_info.c $(BLK_RING_SRCS)
 $(BLK_SERVER): $(BLK_SERVER_SRCS) $(wildcard $(TOP)/drivers/blk/*.h) $(TOP)/drivers/common/spsc.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC_A64) -std=gnu11 -O2 -Wall -Wextra -Werror -static -I$(TOP)/include $(BLK_SERVER_SRCS) -o $@
 
-GUEST_FILES_blkdriver += $(BLK_SERVER):/usr/sbin/tessera-blk-server
+GUEST_FILES_blkdriver += $(BLK_SERVER):/usr/sbin/tessera-blk-uio
 ALL_TARGETS += $(BLK_SERVER)

@@ -6,7 +6,7 @@ copies no data). It writes the virtualiser's and each client's typed configurati
 (drivers/blk/blk_config.h); the driver side is attached by whoever runs the disk's driver (the
 driver VM), which maps `driver_regions()` and `data_regions()` in the order given."""
 
-from system import C, DescriptionError, PAGE
+from system import C, DescriptionError, LARGE_PAGE, PAGE
 
 HEADER = "blk/blk_config.h"
 TRANSFER = 0x1000
@@ -55,7 +55,7 @@ class Blk:
         info = self.system.region(f"{name}_blk_storage_info", PAGE)
         requests = self.system.region(f"{name}_blk_requests", REQUEST_QUEUE_SIZE)
         responses = self.system.region(f"{name}_blk_responses", RESPONSE_QUEUE_SIZE)
-        data = self.system.region(f"{name}_blk_data", self.data_size)
+        data = self.system.region(f"{name}_blk_data", self.data_size, LARGE_PAGE)
         client_ch, virt_ch = self.system.channel(pd, self.virt)
         client = self.connection_in(pd, info, requests, responses, client_ch)
         virt = self.connection_in(self.virt, info, requests, responses, virt_ch)
@@ -75,9 +75,9 @@ class Blk:
         return [self.driver_info, self.driver_requests, self.driver_responses]
 
     def data_regions(self):
-        """The driver's data space, in order: the virtualiser's scratch unit, then each client's
-        data region; the offsets in requests count from the start of the first."""
-        return [self.scratch] + [data for _, _, _, data in self.clients]
+        """The driver's data space, in order: each client's data region, then the virtualiser's
+        scratch unit; the offsets in requests count from the start of the first."""
+        return [data for _, _, _, data in self.clients] + [self.scratch]
 
     def attach_driver(self, pd):
         """The PD that serves the driver's end (it is notified on the returned channel id)."""
@@ -86,23 +86,33 @@ class Blk:
         self.virt_driver["channel"] = virt_ch
         return driver_ch
 
+    def attach_driver_vm(self, guest, gpa):
+        """The driver is a program in `guest` (a vmm.Vmm): the regions reach it as one UIO device
+        at guest-physical `gpa`, maps storage info, requests, responses, data space (what
+        drivers/blk/uio/blk_uio_server.c expects), and its doorbell is a channel with us."""
+        channel = self.attach_driver(guest.pd)
+        guest.add_uio("blk_uio", [[self.driver_info], [self.driver_requests], [self.driver_responses],
+                                  self.data_regions()], gpa, channel)
+
     def finalise(self):
         if not self.clients:
             raise DescriptionError("blk: no clients")
         if self.driver is None:
             raise DescriptionError("blk: nothing serves the disk (attach_driver was never called)")
-        offset = TRANSFER
+        offset = 0
         clients = []
         for _, _, virt, data in self.clients:
             clients.append({"connection": virt, "data_size": data.size, "driver_data_offset": offset})
             offset += data.size
+        scratch_offset = offset
+        offset += TRANSFER
         self.virt.add_config("blk_virt_config", "blk_virt_config", {
             "magic": C("BLK_VIRT_CONFIG_MAGIC"),
             "version": C("BLK_CONFIG_VERSION"),
             "driver": self.virt_driver,
             "driver_data_size": offset,
             "scratch": self.virt_scratch,
-            "scratch_offset": 0,
+            "scratch_offset": scratch_offset,
             "client_count": len(clients),
             "clients": clients,
         })

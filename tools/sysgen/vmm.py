@@ -17,6 +17,7 @@ GICD_SIZE = 0x10000
 GICV_SIZE = 0x2000
 MAX_VIRTIO = 4  # VMM_CONFIG_MAX_VIRTIO
 MAX_PASSTHROUGH = 8  # VMM_CONFIG_MAX_PASSTHROUGH
+MAX_DOORBELLS = 2  # VMM_CONFIG_MAX_DOORBELLS
 VIRTIO_ID_BLOCK = 2
 VIRTIO_ID_CONSOLE = 3
 
@@ -31,6 +32,7 @@ class Vmm:
         self.stdout_path = stdout_path
         self.virtio = []
         self.passthrough = []  # (channel, intid)
+        self.doorbells = []  # (intid, channel)
         self.dts_nodes = []
         self.used_intids = set()
         system.headers.add(HEADER)
@@ -53,15 +55,20 @@ class Vmm:
         system.guests.append(self)
         system.finalisers.append(self.finalise)
 
+    def new_spi(self):
+        """The next level SPI for an emulated device, from VIRTIO_FIRST_INTID up."""
+        intid = VIRTIO_FIRST_INTID
+        while intid in self.used_intids:
+            intid += 1
+        self.used_intids.add(intid)
+        return intid
+
     def add_virtio(self, device_id):
         """An emulated virtio-mmio device: the next window and SPI. Returns its description."""
         if len(self.virtio) >= MAX_VIRTIO:
             raise DescriptionError(f"{self.pd.name}: more than {MAX_VIRTIO} virtio devices")
         index = len(self.virtio)
-        intid = VIRTIO_FIRST_INTID + index
-        if intid in self.used_intids:
-            raise DescriptionError(f"{self.pd.name}: INTID {intid} is taken")
-        self.used_intids.add(intid)
+        intid = self.new_spi()
         device = {
             "device_id": device_id,
             "gpa": GUEST_VIRTIO_BASE + index * VIRTIO_MMIO_SIZE,
@@ -74,7 +81,7 @@ class Vmm:
     def add_virtio_console(self):
         return self.add_virtio(VIRTIO_ID_CONSOLE)
 
-    def add_passthrough(self, name, phys_addr, size, intid=None, gpa=None, dts_node=None):
+    def add_passthrough(self, name, phys_addr, size, intid=None, gpa=None, dts_node=None, trigger="level"):
         """A device the guest drives itself: its registers mapped at `gpa` (default: where the
         board has them), its interrupt forwarded by the VMM, and its device-tree node."""
         region = self.system.device_region(name, phys_addr, size)
@@ -83,9 +90,39 @@ class Vmm:
             if len(self.passthrough) >= MAX_PASSTHROUGH or intid in self.used_intids:
                 raise DescriptionError(f"{self.pd.name}: cannot pass INTID {intid} through")
             self.used_intids.add(intid)
-            self.passthrough.append((self.pd.irq(intid), intid))
+            self.passthrough.append((self.pd.irq(intid, trigger), intid))
         if dts_node:
             self.dts_nodes.append(dts_node)
+
+    def add_uio(self, name, maps, gpa, channel):
+        """A UIO device (uio_pdrv_genirq, compatible "generic-uio") for a program in the guest:
+        `maps` is a list of lists of regions, each inner list mapped contiguously from `gpa` up
+        and shown as one UIO map (map N of the device is the N-th list); its interrupt is a
+        doorbell with the PD at the other end of `channel`."""
+        if len(self.doorbells) >= MAX_DOORBELLS:
+            raise DescriptionError(f"{self.pd.name}: more than {MAX_DOORBELLS} doorbells")
+        reg = []
+        base = gpa
+        for group in maps:
+            start = None
+            for region in group:
+                if base % region.page_size:
+                    base += region.page_size - base % region.page_size
+                    if start is not None:
+                        raise DescriptionError(f"{self.pd.name}: {region.name} cannot follow the map before it")
+                start = base if start is None else start
+                self.vm.map(region, base, perms="rw")
+                base += region.size
+            reg.append((start, base - start))
+        intid = self.new_spi()
+        self.doorbells.append((intid, channel))
+        cells_text = ", ".join(f"<0x{a >> 32:x} 0x{a & 0xffffffff:x} 0x{n >> 32:x} 0x{n & 0xffffffff:x}>"
+                               for a, n in reg)
+        self.dts_nodes.append(f"""    {name}@{gpa:x} {{
+        compatible = "generic-uio";
+        reg = {cells_text};
+        interrupts = <0 {intid - 32} 4>; /* INTID {intid}, level high: the doorbell */
+    }};""")
 
     def finalise(self):
         self.pd.add_config("vmm_config", "vmm_config", {
@@ -104,4 +141,6 @@ class Vmm:
             "passthrough": [{"channel": ch, "intid": intid} for ch, intid in self.passthrough],
             "virtio_count": len(self.virtio),
             "virtio": list(self.virtio),
+            "doorbell_count": len(self.doorbells),
+            "doorbells": [{"intid": intid, "channel": ch} for intid, ch in self.doorbells],
         })

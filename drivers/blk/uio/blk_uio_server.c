@@ -7,7 +7,7 @@
  * write of 1 to /dev/uioN) is the doorbell back, which the driver VM's VMM turns into a
  * notification.
  *
- *     tessera-blk-server DISK [UIO_DEVICE]     (default /dev/uio0)
+ *     tessera-blk-uio DISK [UIO_DEVICE]     (default /dev/uio0)
  *
  * It fills the storage-info region from the disk (sector size, size) and sets `ready` last;
  * if the disk cannot be opened it says so and marks the disk absent, so the clients are told.
