@@ -25,6 +25,8 @@
         }                              \
     }
 #define BOARD_POOL_RANGE_COUNT 1
+/* Where a VM whose devices DMA into its RAM (the driver VM) has it, guest-physical == physical. */
+#define BOARD_PINNED_RAM_BASE 0x20000000UL
 
 #define BOARD_DEVICE_RANGES                                                                                       \
     {                                                                                                             \
@@ -50,5 +52,8 @@
 
 #define BOARD_VIRTIO_BLK_BASE  0UL /* the driver VM uses the SD controller instead */
 #define BOARD_VIRTIO_BLK_INTID 0
+/* The SD card controller (Meson GX MMC, SD_EMMC_B), passed through to the driver VM. */
+#define BOARD_SD_BASE  0xffe05000UL
+#define BOARD_SD_INTID 222
 
 #define BOARD_CPU_COUNT 4

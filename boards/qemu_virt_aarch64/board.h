@@ -34,6 +34,8 @@
         }                              \
     }
 #define BOARD_POOL_RANGE_COUNT 2
+/* Where a VM whose devices DMA into its RAM (the driver VM) has it, guest-physical == physical. */
+#define BOARD_PINNED_RAM_BASE 0x40000000UL
 
 /* Device windows a memory region with a phys_addr may name (it must be mapped uncached). */
 #define BOARD_DEVICE_RANGES                                                        \

@@ -35,22 +35,41 @@ def describe(board, settings):
         console.add_client(guest.pd)
         disk.add_client(guest.pd)
 
-    # The driver VM: RAM where the board's RAM starts, guest-physical == physical.
-    ram = board["BOARD_RAM_BASE"]
+    # The driver VM: guest-physical == physical, where the board keeps RAM for that.
+    ram = board["BOARD_PINNED_RAM_BASE"]
     driver = vmm.Vmm(s, "blk_driver_vmm", program="blk_driver_vmm", priority=200, vm_name="blk_driver_linux",
                      vm_priority=199, guest_name="blkdriver", role="blkdriver", ram_gpa=ram, ram_phys_addr=ram,
                      bootargs="console=hvc0 tessera.hostname=blkdriver uio_pdrv_genirq.of_id=generic-uio")
     driver.add_virtio_console()
     console.add_client(driver.pd)
-    window = board["BOARD_VIRTIO_BLK_BASE"]
-    page = window - window % system.PAGE
-    intid = board["BOARD_VIRTIO_BLK_INTID"]
-    driver.add_passthrough("virtio_blk", page, system.PAGE, intid, trigger="edge", dts_node=f"""    virtio@{window:x} {{
+    pass_disk_through(board, driver)
+    disk.attach_driver_vm(driver, DRIVER_UIO_GPA)
+    s.uses_disk = True
+    return s
+
+
+def pass_disk_through(board, driver):
+    """The board's disk controller, driven by the driver VM's Linux: QEMU's virtio-blk, or the
+    Odroid-C4's SD controller (whose clock, pinctrl and GPIO nodes are not described yet: that
+    board builds, nothing here can run it)."""
+    if board.facts.get("BOARD_VIRTIO_BLK_BASE", 0):
+        window = board["BOARD_VIRTIO_BLK_BASE"]
+        intid = board["BOARD_VIRTIO_BLK_INTID"]
+        node = f"""    virtio@{window:x} {{
         compatible = "virtio,mmio";
         reg = <0x0 {window:#x} 0x0 {VIRTIO_BLK_WINDOW:#x}>;
         interrupts = <0 {intid - 32} 1>; /* INTID {intid}, edge rising */
         dma-coherent;
-    }};""")
-    disk.attach_driver_vm(driver, DRIVER_UIO_GPA)
-    s.uses_disk = True
-    return s
+    }};"""
+        trigger = "edge"
+    else:
+        window = board["BOARD_SD_BASE"]
+        intid = board["BOARD_SD_INTID"]
+        node = f"""    mmc@{window:x} {{
+        compatible = "amlogic,meson-axg-mmc";
+        reg = <0x0 {window:#x} 0x0 0x800>;
+        interrupts = <0 {intid - 32} 1>; /* INTID {intid}, edge rising */
+    }};"""
+        trigger = "edge"
+    page = window - window % system.PAGE
+    driver.add_passthrough("disk_controller", page, system.PAGE, intid, trigger=trigger, dts_node=node)
