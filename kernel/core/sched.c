@@ -29,6 +29,7 @@ static bool current_yielded;
 static struct thread *throttled[SYSIMAGE_MAX_PDS + SYSIMAGE_MAX_VCPUS];
 static unsigned throttled_count;
 
+static uint64_t counter_frequency;
 static uint64_t ticks_per_ms;
 
 void sched_init(void)
@@ -47,7 +48,16 @@ void sched_init(void)
     preferred = NULL;
     current_yielded = false;
     throttled_count = 0;
-    ticks_per_ms = arch_counter_frequency() / 1000;
+    counter_frequency = arch_counter_frequency();
+    ticks_per_ms = counter_frequency / 1000;
+}
+
+uint64_t sched_time_ns(void)
+{
+    /* In two parts, so that no product overflows: whole seconds, then the rest (below the
+     * frequency, so times 10^9 fits in 64 bits for any counter slower than 18 GHz). */
+    uint64_t ticks = arch_counter_now();
+    return ticks / counter_frequency * 1000000000UL + ticks % counter_frequency * 1000000000UL / counter_frequency;
 }
 
 static uint64_t us_to_ticks(uint32_t us)

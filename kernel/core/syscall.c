@@ -176,6 +176,9 @@ static __attribute__((noinline)) void syscall_other(struct thread *t)
         }
         arch_smc(f);
         return;
+    case SYS_TIME_NOW:
+        arch_frame_set_arg(f, 0, sched_time_ns());
+        return;
     case SYS_DEBUG_PUTC:
         /* Release builds print nothing but fatal errors: PD debug output is dropped. */
         if (CONFIG_DEBUG) {

@@ -456,6 +456,15 @@ static void throttled_thread_satisfies_the_invariant(void **state)
     sched_check_invariants(worker);
 }
 
+static void nanoseconds_come_from_the_counter(void **state)
+{
+    (void)state;
+    fake_now = 1234567; /* ticks of the fake's 1 MHz counter */
+    assert_int_equal(sched_time_ns(), 1234567000UL);
+    fake_now = 3000000000000UL; /* large enough that ticks * 10^9 would overflow 64 bits */
+    assert_int_equal(sched_time_ns(), 3000000000000000UL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -479,6 +488,7 @@ int main(void)
         cmocka_unit_test_setup(queued_thread_that_is_not_ready_is_caught, setup),
         cmocka_unit_test_setup(wfi_count_that_disagrees_is_caught, setup),
         cmocka_unit_test_setup(throttled_thread_satisfies_the_invariant, setup),
+        cmocka_unit_test_setup(nanoseconds_come_from_the_counter, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
