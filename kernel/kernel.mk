@@ -49,7 +49,7 @@ KERNEL_HOST_CORE := $(filter-out %/printk.c %/string.c,$(wildcard $(TOP)/kernel/
 KERNEL_HOST_DEPS := $(KERNEL_HOST_CORE) $(TOP)/tests/unit/fake_arch.c $(TOP)/tests/unit/fake_arch.h \
                     $(wildcard $(TOP)/tests/unit/fake_arch/arch/*.h $(TOP)/kernel/include/kernel/*.h) \
                     $(TOP)/include/tessera/abi.h $(TOP)/include/tessera/sysimage.h
-KERNEL_HOST_TESTS := test_kernel_sched test_kernel_thread
+KERNEL_HOST_TESTS := test_kernel_sched test_kernel_thread test_kernel_syscall test_kernel_irq test_kernel_boot
 
 $(B)/host/tests/test_kernel_%: $(TOP)/tests/unit/test_kernel_%.c $(KERNEL_HOST_DEPS) $(DEPS_STAMP)
 	@mkdir -p $(@D)
