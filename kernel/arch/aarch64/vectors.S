@@ -1,10 +1,10 @@
 /*
  * EL2 exception vectors and the kernel entry/exit paths.
  *
- * While a thread runs, SP_EL2 points just past its struct frame (arch_kernel_exit leaves it there),
- * so an exception from a lower EL pushes the thread's registers straight into its frame. The
- * kernel then switches to the per-CPU kernel stack (TPIDR_EL2 -> struct cpu, whose first word is
- * the stack top). The kernel is not preemptible: it runs with interrupts masked and every entry
+ * While a thread runs, SP_EL2 points just past its struct frame (arch_kernel_exit leaves it
+ * there), so an exception from a lower EL pushes the thread's registers straight into its frame.
+ * The kernel then switches to the per-CPU kernel stack (TPIDR_EL2 -> struct cpu, whose first word
+ * is the stack top). The kernel is not preemptible: it runs with interrupts masked and every entry
  * ends in arch_kernel_exit of whichever thread runs next (or in arch_idle).
  */
 #define FRAME_SIZE 272

@@ -16,8 +16,9 @@ struct vcpu {
 extern struct vcpu vcpus[SYSIMAGE_MAX_VCPUS];
 extern unsigned vcpu_count;
 
-/* The loaded vCPU's timer or GIC maintenance interrupt arrived: true if the vCPU can take it as a
- * fault now (it is running, runnable or idle in WFI); then it is runnable and in no queue. */
+/* The loaded vCPU's timer or interrupt-controller maintenance interrupt arrived: true if the
+ * vCPU can take it as a fault now (it is running, runnable or idle in WFI); then it is runnable
+ * and in no queue. */
 bool vcpu_take_event_now(struct vcpu *vcpu);
 /* The vCPU waits in WFI until woken or `deadline` (counter value; 0 = no timer). */
 void vcpu_wait_for_interrupt(struct vcpu *vcpu, uint64_t deadline);
