@@ -35,6 +35,10 @@ enum tessera_syscall {
     /* x0 length <= TESSERA_DEBUG_TEXT_MAX: prints the IPC buffer's debug_text in one piece, so
      * lines of different PDs never mix. Out: x0 error. Debug builds only */
     SYS_DEBUG_WRITE = 16,
+    /* Out: x0 = nanoseconds of the physical counter since it started (at power-on). Monotonic,
+     * and the same clock for every PD whatever virtual-counter offset a vCPU has set (a PD that
+     * reads cntvct_el0 itself sees the offset of whichever vCPU ran last). */
+    SYS_TIME_NOW = 17,
     SYS_COUNT
 };
 

@@ -25,9 +25,9 @@ static unsigned msg_count(uint64_t info)
 static void deliver_notification(struct pd *pd)
 {
     struct frame *f = &pd->thread.frame;
-    f->x[0] = EVENT_NOTIFY;
-    f->x[1] = 0;
-    f->x[6] = pd->notify_word;
+    arch_frame_set_arg(f, 0, EVENT_NOTIFY);
+    arch_frame_set_arg(f, 1, 0);
+    arch_frame_set_arg(f, 6, pd->notify_word);
     pd->notify_word = 0;
 }
 
@@ -40,12 +40,12 @@ static void deliver_message(struct pd *receiver, struct thread *sender)
 {
     struct frame *f = &receiver->thread.frame;
     unsigned count = msg_count(sender->msg.info);
-    f->x[0] = sender->msg_is_fault ? EVENT_FAULT : EVENT_PPC;
-    f->x[1] = sender->msg.info;
+    arch_frame_set_arg(f, 0, sender->msg_is_fault ? EVENT_FAULT : EVENT_PPC);
+    arch_frame_set_arg(f, 1, sender->msg.info);
     for (unsigned i = 0; i < 4; i++) {
-        f->x[2 + i] = sender->msg.mr[i];
+        arch_frame_set_arg(f, 2 + i, sender->msg.mr[i]);
     }
-    f->x[6] = sender->msg_badge_id;
+    arch_frame_set_arg(f, 6, sender->msg_badge_id);
     if (sender->msg_is_fault) {
         if (count > 4) {
             ipc_buffer(receiver)->mrs[4] = sender->msg.mr[4];
@@ -129,7 +129,7 @@ void ipc_recv(struct pd *pd)
         deliver_message(pd, sender);
         return;
     }
-    t->state = THREAD_BLOCKED_RECV;
+    thread_set_state(t, THREAD_BLOCKED_RECV);
 }
 
 void ipc_reply_recv(struct pd *pd, uint64_t info, const uint64_t mrs[4])
@@ -138,9 +138,9 @@ void ipc_reply_recv(struct pd *pd, uint64_t info, const uint64_t mrs[4])
     if (to != NULL && to->state == THREAD_BLOCKED_CALL) {
         struct frame *f = &to->frame;
         unsigned count = msg_count(info);
-        f->x[1] = info;
+        arch_frame_set_arg(f, 1, info);
         for (unsigned i = 0; i < 4; i++) {
-            f->x[2 + i] = mrs[i];
+            arch_frame_set_arg(f, 2 + i, mrs[i]);
         }
         struct tessera_ipc_buffer *from = ipc_buffer(pd);
         struct tessera_ipc_buffer *dest = ipc_buffer(thread_pd(to));
@@ -155,7 +155,7 @@ void ipc_reply_recv(struct pd *pd, uint64_t info, const uint64_t mrs[4])
     ipc_recv(pd);
 }
 
-int ipc_ppcall(struct pd *caller, unsigned id)
+int ipc_ppcall(struct pd *caller, uint64_t id)
 {
     if (id >= SYSIMAGE_IDS) {
         return TESSERA_INVALID_ARGUMENT;
@@ -166,13 +166,13 @@ int ipc_ppcall(struct pd *caller, unsigned id)
     }
     struct thread *t = &caller->thread;
     struct pd *callee = &pds[slot->peer_pd];
-    t->msg.info = t->frame.x[1];
+    t->msg.info = arch_frame_arg(&t->frame, 1);
     for (unsigned i = 0; i < 4; i++) {
-        t->msg.mr[i] = t->frame.x[2 + i];
+        t->msg.mr[i] = arch_frame_arg(&t->frame, 2 + i);
     }
     t->msg_is_fault = false;
     t->msg_badge_id = slot->peer_id;
-    t->state = THREAD_BLOCKED_CALL;
+    thread_set_state(t, THREAD_BLOCKED_CALL);
     send_message(callee, t);
     return TESSERA_OK;
 }
@@ -196,9 +196,9 @@ void ipc_fault(struct thread *t, uint64_t label, const uint64_t *mrs, unsigned c
     uint8_t child_id = 0;
     struct pd *receiver = fault_receiver(t, &child_id);
     if (receiver == NULL) {
-        kdebug("K| fault: PD '%s' stopped: label %lu pc 0x%lx address 0x%lx esr 0x%lx\n", t->name, label, t->frame.elr,
-               count > 1 ? mrs[1] : 0, count > 3 ? mrs[3] : 0);
-        t->state = THREAD_INACTIVE;
+        kdebug("K| fault: PD '%s' stopped: label %lu pc 0x%lx address 0x%lx esr 0x%lx\n", t->name, label,
+               arch_frame_pc(&t->frame), count > 1 ? mrs[1] : 0, count > 3 ? mrs[3] : 0);
+        thread_set_state(t, THREAD_INACTIVE);
         return;
     }
     t->msg.info = label << 12 | count;
@@ -207,7 +207,7 @@ void ipc_fault(struct thread *t, uint64_t label, const uint64_t *mrs, unsigned c
     }
     t->msg_is_fault = true;
     t->msg_badge_id = child_id;
-    t->state = THREAD_BLOCKED_FAULT;
+    thread_set_state(t, THREAD_BLOCKED_FAULT);
     t->fault_handler = &receiver->thread;
     send_message(receiver, t);
 }
@@ -228,4 +228,10 @@ void ipc_cancel(struct thread *t)
     }
     t->fault_handler = NULL;
     t->notify_on_dispatch = false; /* a pending word stays for its next RECV */
+}
+
+void thread_stop(struct thread *t)
+{
+    ipc_cancel(t);
+    thread_set_state(t, THREAD_INACTIVE);
 }

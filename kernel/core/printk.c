@@ -40,7 +40,5 @@ _Noreturn void kpanic(const char *fmt, ...)
     kvprintf(fmt, args);
     __builtin_va_end(args);
     kputs("\n");
-    for (;;) {
-        __asm__ volatile("msr daifset, #0xf; wfi");
-    }
+    arch_halt();
 }

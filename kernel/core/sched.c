@@ -29,9 +29,8 @@ static bool current_yielded;
 static struct thread *throttled[SYSIMAGE_MAX_PDS + SYSIMAGE_MAX_VCPUS];
 static unsigned throttled_count;
 
+static uint64_t counter_frequency;
 static uint64_t ticks_per_ms;
-
-void arch_switch_thread(struct thread *next);
 
 void sched_init(void)
 {
@@ -49,7 +48,16 @@ void sched_init(void)
     preferred = NULL;
     current_yielded = false;
     throttled_count = 0;
-    ticks_per_ms = arch_counter_frequency() / 1000;
+    counter_frequency = arch_counter_frequency();
+    ticks_per_ms = counter_frequency / 1000;
+}
+
+uint64_t sched_time_ns(void)
+{
+    /* In two parts, so that no product overflows: whole seconds, then the rest (below the
+     * frequency, so times 10^9 fits in 64 bits for any counter slower than 18 GHz). */
+    uint64_t ticks = arch_counter_now();
+    return ticks / counter_frequency * 1000000000UL + ticks % counter_frequency * 1000000000UL / counter_frequency;
 }
 
 static uint64_t us_to_ticks(uint32_t us)
@@ -122,9 +130,9 @@ static inline __attribute__((always_inline)) int highest_ready_priority(void)
     return word * 64 + 63 - __builtin_clzll(ready_bitmap[word]);
 }
 
-static struct thread *sc_owner(struct thread *t)
+static struct thread *sc_owner(const struct thread *t)
 {
-    return t->donor != NULL ? t->donor : t;
+    return t->donor != NULL ? t->donor : (struct thread *)t;
 }
 
 /* Periodic replenishment of a thread with budget < period. */
@@ -172,14 +180,14 @@ static bool charge(struct thread *t, uint64_t now)
     return true;
 }
 
-static bool is_throttled(struct thread *t)
+static bool is_throttled(const struct thread *t)
 {
     return sc_owner(t)->sc.throttled;
 }
 
 void sched_ready(struct thread *t)
 {
-    t->state = THREAD_READY;
+    thread_set_state(t, THREAD_READY);
     if (t == current || t->queued || is_throttled(t)) {
         return;
     }
@@ -198,7 +206,7 @@ void sched_unready(struct thread *t)
 
 void sched_ready_direct(struct thread *t)
 {
-    t->state = THREAD_READY;
+    thread_set_state(t, THREAD_READY);
     if (t == current || t->queued || is_throttled(t)) {
         return;
     }
@@ -265,6 +273,52 @@ static uint64_t next_deadline(struct thread *next, uint64_t now)
     return deadline;
 }
 
+static void check_thread(const struct thread *t, const struct thread *running)
+{
+    if (t->queued && t->state != THREAD_READY) {
+        kpanic("scheduler invariant: thread '%s' is in a run queue but %s", t->name, thread_state_name(t->state));
+    }
+    if (t == running && (t->state != THREAD_READY || t->queued)) {
+        kpanic("scheduler invariant: running thread '%s' is %s%s", t->name, thread_state_name(t->state),
+               t->queued ? " and queued" : "");
+    }
+    /* The lost-vCPU bug: READY, yet nothing would ever run it. */
+    if (t->state == THREAD_READY && t != running && !t->queued && !is_throttled(t)) {
+        kpanic("scheduler invariant: thread '%s' is READY but not running, queued or throttled", t->name);
+    }
+}
+
+void sched_check_invariants(const struct thread *running)
+{
+    unsigned waiting = 0;
+    for (unsigned i = 0; i < pd_count; i++) {
+        check_thread(&pds[i].thread, running);
+    }
+    for (unsigned i = 0; i < vcpu_count; i++) {
+        const struct vcpu *v = &vcpus[i];
+        check_thread(&v->thread, running);
+        waiting += v->thread.state == THREAD_IDLE_WFI && v->wfi_deadline != 0;
+    }
+    if (waiting != idle_vcpus) {
+        kpanic("scheduler invariant: %u vCPUs wait in WFI with a deadline, idle_vcpus says %u", waiting, idle_vcpus);
+    }
+}
+
+/*
+ * Debug builds: where the invariant is checked, cheaply enough to leave IPC as fast as it was.
+ * A thread is lost exactly when a dispatch leaves a READY `prev` behind without queueing it
+ * (what the lost-vCPU bug did), so every dispatch checks its `prev`. Every thread is checked when
+ * the CPU goes idle and when the timer has fired: a lost thread stays lost, so it is found at once
+ * if nothing else runs, or within one timer period. Checking every thread at every dispatch
+ * would slow IPC by a third.
+ */
+static inline __attribute__((always_inline)) void check_prev(const struct thread *prev, const struct thread *next)
+{
+    if (prev != NULL && prev != next && prev->state == THREAD_READY && !prev->queued && !is_throttled(prev)) {
+        check_thread(prev, next);
+    }
+}
+
 _Noreturn void schedule(void)
 {
     uint64_t now = arch_counter_now();
@@ -282,7 +336,7 @@ _Noreturn void schedule(void)
      * not when it just fired, for a wake-up or a release). */
     if (prev_runnable && preferred == NULL && !current_yielded && throttled_count == 0 && armed_deadline != 0 &&
         (int)prev->priority > highest_ready_priority()) {
-        kernel_exit(&prev->frame);
+        arch_kernel_exit(&prev->frame);
     }
     if (throttled_count != 0) {
         release_throttled(now);
@@ -337,14 +391,24 @@ _Noreturn void schedule(void)
     uint64_t deadline = next_deadline(next, now);
     if (deadline != armed_deadline) {
         /* Most kernel entries do not move the deadline (a notification to a blocked PD keeps the
-         * current thread's budget end); skip the timer writes then. */
+         * current thread's budget end); skip the timer writes then. The timer fired when nothing
+         * is armed: a time to check every thread. */
+        if (CONFIG_DEBUG && armed_deadline == 0) {
+            sched_check_invariants(next);
+        }
         arch_timer_set_deadline(deadline);
         armed_deadline = deadline;
     }
     current = next;
+    if (CONFIG_DEBUG) {
+        check_prev(prev, next);
+    }
     if (next == NULL) {
+        if (CONFIG_DEBUG) {
+            sched_check_invariants(NULL);
+        }
         arch_idle();
     }
     arch_switch_thread(next);
-    kernel_exit(&next->frame);
+    arch_kernel_exit(&next->frame);
 }

@@ -1,8 +1,10 @@
 /*
- * vCPUs waiting in WFI: the kernel keeps a vCPU that executed WFI off the CPU until an interrupt
- * is injected into it or its virtual timer's deadline passes (seL4 hands WFI to the VMM instead,
- * which makes an idle guest spin). Portable: the arch code decides the deadline from the timer
- * registers; this file keeps the bookkeeping the scheduler consults.
+ * The thread half of vCPUs. WFI: the kernel keeps a vCPU that executed WFI off the CPU until an
+ * interrupt is injected into it or its virtual timer's deadline passes (seL4 hands WFI to the
+ * VMM instead, which makes an idle guest spin). Portable: the arch code decides the deadline
+ * from the timer registers; this file keeps the bookkeeping the scheduler consults. Events of
+ * the loaded vCPU (its timer, interrupt-controller maintenance) become faults to its VMM when
+ * vcpu_take_event_now says it can take them.
  *
  * Invariant: idle_vcpus counts the vCPUs in THREAD_IDLE_WFI with wfi_deadline != 0.
  */
@@ -15,11 +17,11 @@ unsigned idle_vcpus;
 
 void vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline)
 {
+    thread_set_state(&v->thread, THREAD_IDLE_WFI);
     v->wfi_deadline = deadline;
     if (deadline != 0) {
         idle_vcpus++;
     }
-    v->thread.state = THREAD_IDLE_WFI;
 }
 
 void vcpu_cancel_wfi(struct vcpu *v)
@@ -64,4 +66,23 @@ uint64_t vcpu_next_deadline(void)
         }
     }
     return best;
+}
+
+bool vcpu_take_event_now(struct vcpu *v)
+{
+    struct thread *t = &v->thread;
+    if (t == current) {
+        return true;
+    }
+    /* Blocked on its VMM or stopped: the event waits (masked) until it runs again. */
+    if (t->state == THREAD_IDLE_WFI) {
+        vcpu_cancel_wfi(v);
+        thread_set_state(t, THREAD_READY); /* not queued: the fault that follows blocks it */
+        return true;
+    }
+    if (t->state == THREAD_READY) {
+        sched_unready(t);
+        return true;
+    }
+    return false;
 }

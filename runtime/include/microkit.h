@@ -184,6 +184,14 @@ static inline void microkit_vcpu_arm_write_reg(microkit_child vcpu, uint64_t reg
 uint64_t tessera_tcb_read_registers(microkit_child child, uint64_t *regs, unsigned count);
 uint64_t tessera_tcb_write_registers(microkit_child child, bool resume, const uint64_t *regs, unsigned count);
 
+/* Nanoseconds since the physical counter started (power-on), from the kernel: monotonic, and the
+ * same clock in every PD whatever virtual-counter offset a vCPU has set. (Reading cntvct_el0
+ * directly gives the offset of whichever vCPU ran last; EL0 may not read the physical count.) */
+static inline uint64_t tessera_time_now_ns(void)
+{
+    return tessera_syscall1(SYS_TIME_NOW, 0);
+}
+
 /* Ends the whole system (debug builds): for tests. */
 static inline void tessera_debug_poweroff(void)
 {

@@ -1,6 +1,6 @@
 # Kernel system tests: small purpose-built PDs (and one tiny guest) per test, each packed with
 # its .system file into $(B)/tests/kernel/<test>/system.elf. tests/system/test_kernel.py boots them.
-KTESTS := pingpong ppc preempt irq fault setvar budget vm
+KTESTS := pingpong ppc preempt irq fault setvar budget vm time
 KTEST_DIR := $(B)/tests/kernel
 
 define ktest_rules

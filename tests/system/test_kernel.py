@@ -142,3 +142,14 @@ def test_minimal_vm_exits_reach_vmm(boot, cpu):
     assert "vmm: guest wrote 0x123456789abcdef (8 bytes) to 0x10000018" in text
     assert_passes(text, "vm-mmio-read", "vm-mmio-write", "vm-hvc", "vm-smc", "vm-virtual-irq", "vm-virtual-timer",
                   "vm-virtual-timer-period", "vm-guest-sctlr-isolated")
+
+
+def test_time_is_monotonic_and_ignores_vcpu_offsets(boot):
+    # SYS_TIME_NOW, read by a VMM around four runs of a guest whose virtual counter is offset by
+    # 2^40 ticks: it never goes back and advances by the guest's own run time, not by the offset.
+    text = boot("time").finish()
+    rounds = re.findall(r"clock: round \d: guest spun (\d+) ns, time advanced (\d+) ns", text)
+    assert len(rounds) == 4, text[-2000:]
+    for spun, advanced in rounds:
+        assert int(spun) <= int(advanced) < 10**10
+    assert_passes(text, "time-monotonic", "time-advances-across-vm", "time-ignores-vcpu-offset")

@@ -14,17 +14,11 @@ static const struct serial_virt_rx_config *const config = &serial_virt_rx_config
 static struct serial_rx_router router;
 static bool ready;
 
-/* The generic timer's virtual count, which the kernel lets PDs read (CNTKCTL_EL1.EL0VCTEN). It
- * carries the offset of the vCPU loaded last (VMMs leave it 0; a change could only move one
- * patience window). The physical count would be better, but QEMU 7.2 traps it at EL0 when
- * CNTHCTL_EL2.EL1PCEN is clear, which the kernel keeps clear for guests. */
+/* The kernel's clock (the physical counter): the virtual count a PD could read itself carries
+ * the offset of whichever vCPU ran last. */
 static uint64_t now_ms(void)
 {
-    uint64_t count, frequency;
-    __asm__ volatile("mrs %0, cntvct_el0" : "=r"(count));
-    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(frequency));
-    uint64_t per_ms = frequency / 1000;
-    return per_ms != 0 ? count / per_ms : count;
+    return tessera_time_now_ns() / 1000000;
 }
 
 static void act(const struct serial_rx_actions *actions)

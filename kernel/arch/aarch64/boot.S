@@ -30,7 +30,7 @@ _start:
     b       1b
 2:
     mov     x0, x19
-    bl      kernel_boot
+    bl      arch_boot
 park:
     wfe
     b       park

@@ -1,7 +1,11 @@
 /* Per-CPU state and the EL2 control registers, set once at boot (every field explicitly: several
  * reset to UNKNOWN on hardware). */
+#include <board.h>
 #include <kernel/arch.h>
+#include <kernel/boot.h>
 #include <kernel/printk.h>
+#include "gic.h"
+#include "internal.h"
 #include "registers.h"
 
 struct cpu {
@@ -39,6 +43,29 @@ void arch_cpu_init(void)
     isb();
 }
 
+void arch_boot(unsigned current_el)
+{
+    if (current_el != 2) {
+        kprintf("K| Tessera must be started at EL2 (started at EL%u): use -machine virt,virtualization=on\n",
+                current_el);
+        for (;;) {
+        }
+    }
+    arch_cpu_init();
+    arch_mmu_init();
+    gic_init();
+    arch_timer_init();
+    arch_stage2_init();
+    kernel_boot((const struct sysimage *)BOARD_SYSIMAGE_BASE);
+}
+
+void arch_halt(void)
+{
+    for (;;) {
+        __asm__ volatile("msr daifset, #0xf; wfi");
+    }
+}
+
 void arch_poweroff(void)
 {
     register uint64_t x0 __asm__("x0") = 0x84000008UL; /* PSCI SYSTEM_OFF */
@@ -46,22 +73,22 @@ void arch_poweroff(void)
     kpanic("PSCI SYSTEM_OFF returned");
 }
 
-/* An SMC on behalf of a PD allowed to make them (smc="true"): x0..x6 in, x0..x3 out. */
-void arch_smc(uint64_t regs[7])
+/* An SMC on behalf of a PD allowed to make them (smc="true"): x0..x6 in, x0..x3 out (SMCCC). */
+void arch_smc(struct frame *f)
 {
-    register uint64_t x0 __asm__("x0") = regs[0];
-    register uint64_t x1 __asm__("x1") = regs[1];
-    register uint64_t x2 __asm__("x2") = regs[2];
-    register uint64_t x3 __asm__("x3") = regs[3];
-    register uint64_t x4 __asm__("x4") = regs[4];
-    register uint64_t x5 __asm__("x5") = regs[5];
-    register uint64_t x6 __asm__("x6") = regs[6];
+    register uint64_t x0 __asm__("x0") = f->x[0];
+    register uint64_t x1 __asm__("x1") = f->x[1];
+    register uint64_t x2 __asm__("x2") = f->x[2];
+    register uint64_t x3 __asm__("x3") = f->x[3];
+    register uint64_t x4 __asm__("x4") = f->x[4];
+    register uint64_t x5 __asm__("x5") = f->x[5];
+    register uint64_t x6 __asm__("x6") = f->x[6];
     __asm__ volatile("smc #0"
                      : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6)
                      :
                      : "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "memory");
-    regs[0] = x0;
-    regs[1] = x1;
-    regs[2] = x2;
-    regs[3] = x3;
+    f->x[0] = x0;
+    f->x[1] = x1;
+    f->x[2] = x2;
+    f->x[3] = x3;
 }

@@ -3,6 +3,7 @@
 #include <board.h>
 #include <kernel/arch.h>
 #include "gic_v2.h"
+#include "registers.h"
 #include "gic_v3.h"
 
 static unsigned version;
@@ -29,12 +30,18 @@ unsigned gic_version(void)
     return version;
 }
 
-uint32_t gic_acknowledge(void)
+const char *arch_irq_controller_name(void)
 {
-    return use_v3() ? gicv3_acknowledge() : gicv2_acknowledge();
+    return use_v3() ? "GICv3" : "GICv2";
 }
 
-void gic_end_of_interrupt(uint32_t intid)
+uint32_t arch_irq_acknowledge(void)
+{
+    uint32_t intid = use_v3() ? gicv3_acknowledge() : gicv2_acknowledge();
+    return intid >= INTID_FIRST_SPECIAL ? ARCH_IRQ_NONE : intid;
+}
+
+void arch_irq_end(uint32_t intid)
 {
     if (use_v3()) {
         gicv3_end_of_interrupt(intid);
@@ -43,7 +50,7 @@ void gic_end_of_interrupt(uint32_t intid)
     }
 }
 
-void gic_mask(uint32_t intid)
+void arch_irq_mask(uint32_t intid)
 {
     if (use_v3()) {
         gicv3_mask(intid);
@@ -52,7 +59,7 @@ void gic_mask(uint32_t intid)
     }
 }
 
-void gic_unmask(uint32_t intid)
+void arch_irq_unmask(uint32_t intid)
 {
     if (use_v3()) {
         gicv3_unmask(intid);
@@ -61,7 +68,7 @@ void gic_unmask(uint32_t intid)
     }
 }
 
-void gic_configure_spi(uint32_t intid, bool edge)
+void arch_irq_configure(uint32_t intid, bool edge)
 {
     if (use_v3()) {
         gicv3_configure_spi(intid, edge);

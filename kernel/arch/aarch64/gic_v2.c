@@ -1,6 +1,7 @@
 /* GICv2 (ARM IHI 0048B): distributor, CPU interface, virtual interface control (GICH). */
 #include <board.h>
 #include <kernel/arch.h>
+#include "registers.h"
 #include "gic_v2.h"
 
 #define GICD_CTLR       0x000

@@ -2,6 +2,7 @@
  * interface and virtual interface through system registers (ICC_*, ICH_*). */
 #include <board.h>
 #include <kernel/arch.h>
+#include "registers.h"
 #include "gic_v3.h"
 
 #if BOARD_HAS_GICV3

@@ -178,26 +178,18 @@ bool arch_stage2_map(paddr_t root, uint64_t ipa, paddr_t pa, uint64_t size, uint
     return true;
 }
 
-bool arch_stage2_lookup(paddr_t root, uint64_t ipa, paddr_t *pa)
+/* VTTBR_EL2: VMID in bits [63:48] (8 bits used without FEAT_VMID16), table base below. */
+uint64_t arch_address_space(paddr_t root, uint16_t vmid)
 {
-    uint64_t l1e = ((uint64_t *)root)[(ipa >> 30) & 1023];
-    if (!(l1e & DESC_VALID)) {
-        return false;
-    }
-    uint64_t l2e = ((uint64_t *)(l1e & DESC_ADDR_MASK))[(ipa >> 21) & 511];
-    if (!(l2e & DESC_VALID)) {
-        return false;
-    }
-    if (!(l2e & DESC_TABLE)) {
-        *pa = (l2e & 0x0000ffffffe00000UL) | (ipa & 0x1fffffUL);
-        return true;
-    }
-    uint64_t l3e = ((uint64_t *)(l2e & DESC_ADDR_MASK))[(ipa >> 12) & 511];
-    if (!(l3e & DESC_VALID)) {
-        return false;
-    }
-    *pa = (l3e & DESC_ADDR_MASK) | (ipa & 0xfffUL);
-    return true;
+    return root | (uint64_t)vmid << 48;
+}
+
+void arch_stage2_commit(void)
+{
+    /* The walker reads the tables through the inner-shareable domain; nothing from before the
+     * kernel (firmware, a previous boot) may survive in the EL1&0 TLBs. */
+    dsb_ish();
+    __asm__ volatile("tlbi alle1; dsb ish; isb" ::: "memory");
 }
 
 /* Clear RAM quickly with DC ZVA (whole cache-line-sized blocks, DCZID_EL0), falling back to

@@ -1,6 +1,47 @@
-/* Bit definitions of the EL2 registers we program (Arm ARM D13, "AArch64 System Register
- * Descriptions"). Only what the kernel uses. */
+/* Access to system registers and devices, and bit definitions of the EL2 registers we program
+ * (Arm ARM D13, "AArch64 System Register Descriptions"). Only what the kernel uses. Private to
+ * kernel/arch/aarch64/: the portable core goes through <kernel/arch.h>. */
 #pragma once
+
+#include <kernel/types.h>
+
+#define read_sysreg(name)                                  \
+    ({                                                     \
+        word_t _value;                                     \
+        __asm__ volatile("mrs %0, " #name : "=r"(_value)); \
+        _value;                                            \
+    })
+
+#define write_sysreg(name, value)                            \
+    do {                                                     \
+        word_t _value = (value);                             \
+        __asm__ volatile("msr " #name ", %0" ::"r"(_value)); \
+    } while (0)
+
+static inline void isb(void)
+{
+    __asm__ volatile("isb" ::: "memory");
+}
+
+static inline void dsb_ish(void)
+{
+    __asm__ volatile("dsb ish" ::: "memory");
+}
+
+static inline void dsb_sy(void)
+{
+    __asm__ volatile("dsb sy" ::: "memory");
+}
+
+static inline uint32_t mmio_read32(paddr_t addr)
+{
+    return *(volatile uint32_t *)addr;
+}
+
+static inline void mmio_write32(paddr_t addr, uint32_t value)
+{
+    *(volatile uint32_t *)addr = value;
+}
 
 /* HCR_EL2 */
 #define HCR_VM   (1UL << 0)
@@ -69,7 +110,10 @@
 #define EC_SERROR     0x2f
 #define EC_BRK        0x3c
 
-/* SPSR modes */
-#define SPSR_EL0T 0x0UL
-#define SPSR_EL1H 0x5UL
-#define SPSR_DAIF (0xfUL << 6)
+/* SPSR_EL2: mode M[3:0] (M[4] = 0: AArch64), interrupt masks, condition flags. */
+#define SPSR_EL0T      0x0UL
+#define SPSR_EL1T      0x4UL
+#define SPSR_EL1H      0x5UL
+#define SPSR_MODE_MASK 0xfUL
+#define SPSR_DAIF      (0xfUL << 6)
+#define SPSR_NZCV      (0xfUL << 28)

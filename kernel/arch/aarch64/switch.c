@@ -2,10 +2,8 @@
  * EL1/vGIC state for vCPUs, and lazy FP/SIMD ownership. */
 #include <kernel/sched.h>
 #include <kernel/vcpu.h>
+#include "internal.h"
 #include "registers.h"
-
-void fpu_save(struct fpu_state *state);
-void fpu_restore(const struct fpu_state *state);
 
 static struct thread *hw_thread; /* whose TPIDRs and VTTBR are in the registers */
 static struct thread *fpu_owner; /* whose FP/SIMD state is in the registers */
@@ -17,13 +15,13 @@ void arch_switch_thread(struct thread *next)
         return;
     }
     if (hw_thread != NULL) {
-        hw_thread->tpidr_el0 = read_sysreg(tpidr_el0);
-        hw_thread->tpidrro_el0 = read_sysreg(tpidrro_el0);
+        hw_thread->arch.tpidr_el0 = read_sysreg(tpidr_el0);
+        hw_thread->arch.tpidrro_el0 = read_sysreg(tpidrro_el0);
     }
-    write_sysreg(tpidr_el0, next->tpidr_el0);
-    write_sysreg(tpidrro_el0, next->tpidrro_el0);
-    vcpu_switch(hw_thread, next);
-    write_sysreg(vttbr_el2, next->vttbr);
+    write_sysreg(tpidr_el0, next->arch.tpidr_el0);
+    write_sysreg(tpidrro_el0, next->arch.tpidrro_el0);
+    arch_vcpu_switch(next);
+    write_sysreg(vttbr_el2, next->address_space);
     bool trap = fpu_owner != next;
     if (trap != fpu_trapping) {
         write_sysreg(cptr_el2, CPTR_EL2_RES1 | (trap ? CPTR_TFP : 0));
@@ -39,8 +37,8 @@ void arch_fpu_trap(struct thread *t)
     fpu_trapping = false;
     isb();
     if (fpu_owner != NULL) {
-        fpu_save(&fpu_owner->fpu);
+        fpu_save(&fpu_owner->arch.fpu);
     }
-    fpu_restore(&t->fpu);
+    fpu_restore(&t->arch.fpu);
     fpu_owner = t;
 }

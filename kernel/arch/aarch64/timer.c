@@ -1,6 +1,7 @@
 /* The kernel's clock: the counter (CNTPCT_EL0) and the EL2 physical timer (CNTHP, PPI 26). */
 #include <kernel/arch.h>
-#include "gic.h"
+#include "internal.h"
+#include "registers.h"
 
 #define CNTHP_ENABLE 1UL
 
@@ -28,6 +29,6 @@ void arch_timer_disable(void)
 void arch_timer_init(void)
 {
     write_sysreg(cnthp_ctl_el2, 0);
-    gic_unmask(INTID_HYP_TIMER);
-    gic_unmask(INTID_MAINTENANCE);
+    arch_irq_unmask(INTID_HYP_TIMER);
+    arch_irq_unmask(INTID_MAINTENANCE);
 }

@@ -8,12 +8,11 @@
 #include <kernel/irq.h>
 #include <kernel/printk.h>
 #include <kernel/sched.h>
+#include <kernel/syscall.h>
 #include <kernel/vcpu.h>
 #include <tessera/abi.h>
+#include "internal.h"
 #include "registers.h"
-
-void syscall_dispatch(struct thread *t);
-void arch_fpu_trap(struct thread *t);
 
 static const char *ec_name(unsigned ec)
 {
@@ -46,7 +45,7 @@ static void native_fault(struct thread *t, uint64_t esr)
         bool write = ec == EC_DABT_LOWER && (esr & BIT(6));
         kdebug("K| fault: PD '%s' %s%s at address 0x%lx, pc 0x%lx, esr 0x%lx; PD stopped\n", t->name, ec_name(ec),
                ec == EC_DABT_LOWER ? (write ? " (write)" : " (read)") : "", far, t->frame.elr, esr);
-        t->state = THREAD_INACTIVE;
+        thread_stop(t);
         return;
     }
     if (ec == EC_DABT_LOWER || ec == EC_IABT_LOWER) {
@@ -118,8 +117,7 @@ void handle_lower_serror(struct frame *frame)
     struct thread *t = current;
     (void)frame;
     kdebug("K| SError from '%s' (pc 0x%lx, esr 0x%lx); thread stopped\n", t->name, t->frame.elr, read_sysreg(esr_el2));
-    sched_unready(t);
-    t->state = THREAD_INACTIVE;
+    thread_stop(t);
     schedule();
 }
 

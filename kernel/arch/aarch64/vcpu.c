@@ -10,10 +10,11 @@
  * masked, so a timer that expires meanwhile is seen as soon as the vCPU runs again. A different
  * vCPU gets a full save and restore.
  */
-#include <kernel/ipc.h>
 #include <kernel/printk.h>
 #include <kernel/sched.h>
 #include <kernel/vcpu.h>
+#include "gic.h"
+#include "internal.h"
 #include "registers.h"
 
 static struct vcpu *loaded;     /* whose EL1 state is in the registers */
@@ -41,18 +42,18 @@ static bool sctlr_fits_native(uint64_t value)
 #define CPACR_FPEN_ALL       (3UL << 20)
 #define CNTKCTL_EL0_COUNTERS 0x3UL /* EL0PCTEN | EL0VCTEN: PDs may read the counters */
 
-void vcpu_init(struct vcpu *vcpu)
+void arch_vcpu_init(struct vcpu *vcpu)
 {
-    vcpu->regs[VCPU_SCTLR] = SCTLR_EL1_RESET;
-    vcpu->regs[VCPU_VMPIDR_EL2] = 0x80000000UL | vcpu->id;
-    vcpu->regs[VCPU_CPACR] = CPACR_FPEN_ALL;
-    vcpu->vgic.hcr = 1; /* virtual CPU interface enabled */
+    vcpu->arch.regs[VCPU_SCTLR] = SCTLR_EL1_RESET;
+    vcpu->arch.regs[VCPU_VMPIDR_EL2] = 0x80000000UL | vcpu->id;
+    vcpu->arch.regs[VCPU_CPACR] = CPACR_FPEN_ALL;
+    vcpu->arch.vgic.hcr = 1; /* virtual CPU interface enabled */
     vcpu->thread.frame.spsr = SPSR_EL1H | SPSR_DAIF;
 }
 
 static void save_el1(struct vcpu *v)
 {
-    uint64_t *r = v->regs;
+    uint64_t *r = v->arch.regs;
     if (!native_mode) {
         r[VCPU_SCTLR] = read_sysreg(sctlr_el1);
         hw_sctlr = r[VCPU_SCTLR];
@@ -80,16 +81,16 @@ static void save_el1(struct vcpu *v)
     r[VCPU_CNTV_CTL] = read_sysreg(cntv_ctl_el0);
     r[VCPU_CNTV_CVAL] = read_sysreg(cntv_cval_el0);
     r[VCPU_CNTVOFF] = read_sysreg(cntvoff_el2);
-    v->extra[VCPU_EXTRA_CSSELR] = read_sysreg(csselr_el1);
-    v->extra[VCPU_EXTRA_MDSCR] = read_sysreg(mdscr_el1);
+    v->arch.extra[VCPU_EXTRA_CSSELR] = read_sysreg(csselr_el1);
+    v->arch.extra[VCPU_EXTRA_MDSCR] = read_sysreg(mdscr_el1);
     /* Stop its timer so it cannot signal while another vCPU's state is loaded. */
     write_sysreg(cntv_ctl_el0, 0);
-    gic_vcpu_save(&v->vgic);
+    gic_vcpu_save(&v->arch.vgic);
 }
 
 static void restore_el1(struct vcpu *v)
 {
-    const uint64_t *r = v->regs;
+    const uint64_t *r = v->arch.regs;
     write_sysreg(ttbr0_el1, r[VCPU_TTBR0]);
     write_sysreg(ttbr1_el1, r[VCPU_TTBR1]);
     write_sysreg(tcr_el1, r[VCPU_TCR]);
@@ -111,9 +112,9 @@ static void restore_el1(struct vcpu *v)
     write_sysreg(cntvoff_el2, r[VCPU_CNTVOFF]);
     write_sysreg(cntv_cval_el0, r[VCPU_CNTV_CVAL]);
     write_sysreg(cntv_ctl_el0, r[VCPU_CNTV_CTL]);
-    write_sysreg(csselr_el1, v->extra[VCPU_EXTRA_CSSELR]);
-    write_sysreg(mdscr_el1, v->extra[VCPU_EXTRA_MDSCR]);
-    gic_vcpu_restore(&v->vgic);
+    write_sysreg(csselr_el1, v->arch.extra[VCPU_EXTRA_CSSELR]);
+    write_sysreg(mdscr_el1, v->arch.extra[VCPU_EXTRA_MDSCR]);
+    gic_vcpu_restore(&v->arch.vgic);
 }
 
 static void enter_native_mode(void)
@@ -122,16 +123,16 @@ static void enter_native_mode(void)
         return;
     }
     if (loaded != NULL) {
-        loaded->regs[VCPU_SCTLR] = read_sysreg(sctlr_el1);
-        hw_sctlr = loaded->regs[VCPU_SCTLR];
-        loaded->regs[VCPU_CPACR] = read_sysreg(cpacr_el1);
-        loaded->regs[VCPU_CNTKCTL_EL1] = read_sysreg(cntkctl_el1);
+        loaded->arch.regs[VCPU_SCTLR] = read_sysreg(sctlr_el1);
+        hw_sctlr = loaded->arch.regs[VCPU_SCTLR];
+        loaded->arch.regs[VCPU_CPACR] = read_sysreg(cpacr_el1);
+        loaded->arch.regs[VCPU_CNTKCTL_EL1] = read_sysreg(cntkctl_el1);
     }
-    gic_mask(INTID_VTIMER);
+    arch_irq_mask(INTID_VTIMER);
     /* GIC maintenance is level-triggered and only a running vCPU can be told about it: keep it
      * masked while native PDs run, or an EOI the guest made just before it trapped would
      * interrupt them forever. It fires again as soon as the vCPU is back. */
-    gic_mask(INTID_MAINTENANCE);
+    arch_irq_mask(INTID_MAINTENANCE);
     if (!sctlr_fits_native(hw_sctlr)) {
         set_sctlr(SCTLR_EL1_NATIVE);
     }
@@ -154,9 +155,9 @@ static void enter_vcpu_mode(struct vcpu *v)
     /* The three shared registers hold native values, or (straight from another vCPU) that
      * vCPU's: either way they must become this vCPU's own. */
     if (native_mode || other_vcpu) {
-        set_sctlr(v->regs[VCPU_SCTLR]);
-        write_sysreg(cpacr_el1, v->regs[VCPU_CPACR]);
-        write_sysreg(cntkctl_el1, v->regs[VCPU_CNTKCTL_EL1]);
+        set_sctlr(v->arch.regs[VCPU_SCTLR]);
+        write_sysreg(cpacr_el1, v->arch.regs[VCPU_CPACR]);
+        write_sysreg(cntkctl_el1, v->arch.regs[VCPU_CNTKCTL_EL1]);
     }
     if (native_mode) {
         write_sysreg(hcr_el2, HCR_VCPU);
@@ -166,17 +167,16 @@ static void enter_vcpu_mode(struct vcpu *v)
      * a vCPU coming in, from native mode or straight from another vCPU, must hear of its EOIs
      * (it stayed masked on a vCPU-to-vCPU switch, so a guest's EOIs went unreported and its
      * timer and devices fell silent). */
-    gic_unmask(INTID_MAINTENANCE);
-    if (!v->vppi_masked) {
-        gic_unmask(INTID_VTIMER);
+    arch_irq_unmask(INTID_MAINTENANCE);
+    if (!v->arch.vppi_masked) {
+        arch_irq_unmask(INTID_VTIMER);
     } else {
-        gic_mask(INTID_VTIMER);
+        arch_irq_mask(INTID_VTIMER);
     }
 }
 
-void vcpu_switch(struct thread *prev, struct thread *next)
+void arch_vcpu_switch(struct thread *next)
 {
-    (void)prev;
     if (next->is_vcpu) {
         enter_vcpu_mode(next->vcpu);
     } else {
@@ -185,7 +185,7 @@ void vcpu_switch(struct thread *prev, struct thread *next)
 }
 
 /* While native PDs run, these three live in the vCPU struct; the rest stay in hardware. */
-static bool reg_in_hardware(struct vcpu *v, unsigned reg)
+static bool reg_in_hardware(struct vcpu *v, uint64_t reg)
 {
     if (v != loaded) {
         return false;
@@ -196,7 +196,7 @@ static bool reg_in_hardware(struct vcpu *v, unsigned reg)
     return true;
 }
 
-static uint64_t hw_read(unsigned reg)
+static uint64_t hw_read(uint64_t reg)
 {
     switch (reg) {
     case VCPU_SCTLR:
@@ -250,7 +250,7 @@ static uint64_t hw_read(unsigned reg)
     }
 }
 
-static void hw_write(unsigned reg, uint64_t value)
+static void hw_write(uint64_t reg, uint64_t value)
 {
     switch (reg) {
     case VCPU_SCTLR:
@@ -329,16 +329,16 @@ static void hw_write(unsigned reg, uint64_t value)
     }
 }
 
-bool vcpu_read_reg(struct vcpu *vcpu, unsigned reg, uint64_t *value)
+bool arch_vcpu_read_reg(struct vcpu *vcpu, uint64_t reg, uint64_t *value)
 {
     if (reg >= VCPU_REG_COUNT) {
         return false;
     }
-    *value = reg_in_hardware(vcpu, reg) ? hw_read(reg) : vcpu->regs[reg];
+    *value = reg_in_hardware(vcpu, reg) ? hw_read(reg) : vcpu->arch.regs[reg];
     return true;
 }
 
-bool vcpu_write_reg(struct vcpu *vcpu, unsigned reg, uint64_t value)
+bool arch_vcpu_write_reg(struct vcpu *vcpu, uint64_t reg, uint64_t value)
 {
     if (reg >= VCPU_REG_COUNT) {
         return false;
@@ -346,14 +346,14 @@ bool vcpu_write_reg(struct vcpu *vcpu, unsigned reg, uint64_t value)
     if (reg_in_hardware(vcpu, reg)) {
         hw_write(reg, value);
     } else {
-        vcpu->regs[reg] = value;
+        vcpu->arch.regs[reg] = value;
     }
     return true;
 }
 
 static uint64_t lr_read(struct vcpu *v, unsigned index)
 {
-    return v == loaded ? gic_read_lr(index) : v->vgic.lr[index];
+    return v == loaded ? gic_read_lr(index) : v->arch.vgic.lr[index];
 }
 
 static void lr_write(struct vcpu *v, unsigned index, uint64_t value)
@@ -361,18 +361,18 @@ static void lr_write(struct vcpu *v, unsigned index, uint64_t value)
     if (v == loaded) {
         gic_write_lr(index, value);
     } else {
-        v->vgic.lr[index] = value;
+        v->arch.vgic.lr[index] = value;
     }
 }
 
 /* Word layout of abi.h TESSERA_INJECT_WORD: the seL4 checks and error codes. */
-int vcpu_inject(struct vcpu *v, uint64_t word)
+int arch_vcpu_inject(struct vcpu *v, uint64_t word)
 {
     uint32_t vintid = word & 0xffff;
     unsigned priority = (word >> 16) & 0xff;
     unsigned group = (word >> 24) & 0xff;
     unsigned index = (word >> 32) & 0xff;
-    if (vintid >= 1020 || priority > 31 || group > 1 || index >= gic_lr_count()) {
+    if (vintid >= INTID_FIRST_SPECIAL || priority > 31 || group > 1 || index >= gic_lr_count()) {
         return TESSERA_RANGE_ERROR;
     }
     if (lr_read(v, index) & LR_STATE_ACTIVE) {
@@ -380,41 +380,18 @@ int vcpu_inject(struct vcpu *v, uint64_t word)
     }
     /* The LR holds an 8-bit priority; the 5 bits seL4 accepts are its top bits. */
     lr_write(v, index, gic_make_lr(vintid, priority << 3, group));
-    vcpu_wake_from_wfi(v);
     return TESSERA_OK;
 }
 
-struct vcpu *vcpu_loaded(void)
+struct vcpu *arch_vcpu_loaded(void)
 {
     return loaded;
 }
 
-/* The loaded vCPU's virtual timer or GIC maintenance interrupt arrived while it was not the
- * running thread (the kernel idled after its WFI, or it waits in the run queue). It can take the
- * event as a fault now unless it is blocked on its VMM or stopped; then the interrupt stays masked
- * and fires again when the vCPU is switched back in. */
-bool vcpu_take_event_now(struct vcpu *v)
-{
-    struct thread *t = &v->thread;
-    if (t == current) {
-        return true;
-    }
-    if (t->state == THREAD_IDLE_WFI) {
-        vcpu_cancel_wfi(v);
-        t->state = THREAD_READY;
-        return true;
-    }
-    if (t->state == THREAD_READY) {
-        sched_unready(t);
-        return true;
-    }
-    return false;
-}
-
 /* A restarted vCPU is a fresh CPU: no interrupt in flight, virtual timer unmasked. */
-void vcpu_reset_interrupts(struct vcpu *v)
+void arch_vcpu_reset_interrupts(struct vcpu *v)
 {
-    v->vppi_masked = false;
+    v->arch.vppi_masked = false;
     for (unsigned i = 0; i < 4; i++) {
         lr_write(v, i, 0);
     }
@@ -422,34 +399,38 @@ void vcpu_reset_interrupts(struct vcpu *v)
         struct vgic_state fresh = {.hcr = 1};
         gic_vcpu_restore(&fresh);
     }
-    v->vgic = (struct vgic_state){.hcr = 1};
+    v->arch.vgic = (struct vgic_state){.hcr = 1};
 }
 
-void vcpu_ack_vppi(struct vcpu *v)
+bool arch_vcpu_ack_vppi(struct vcpu *v, uint64_t irq)
 {
-    v->vppi_masked = false;
+    if (irq != INTID_VTIMER) {
+        return false;
+    }
+    v->arch.vppi_masked = false;
     if (v == loaded && !native_mode) {
-        gic_unmask(INTID_VTIMER);
+        arch_irq_unmask(INTID_VTIMER);
     }
+    return true;
 }
 
-void vcpu_handle_vtimer_irq(struct vcpu *v)
+uint64_t arch_vcpu_timer_event(struct vcpu *v)
 {
-    uint64_t mr = INTID_VTIMER;
-    v->vppi_masked = true;
-    ipc_fault(&v->thread, FAULT_VPPI, &mr, 1);
+    v->arch.vppi_masked = true;
+    return INTID_VTIMER;
 }
 
-void vcpu_handle_maintenance(struct vcpu *v)
+uint64_t arch_vcpu_maintenance_event(struct vcpu *v)
 {
+    (void)v; /* the loaded vCPU: its list registers are the hardware's */
     uint32_t eoi = gic_eoi_status();
-    uint64_t index = (uint64_t)-1;
-    if (eoi != 0) {
-        index = (uint64_t)__builtin_ctz(eoi);
-        /* Clear the EOI request so the maintenance interrupt drops before we end it. */
-        gic_write_lr((unsigned)index, gic_read_lr((unsigned)index) & ~LR_EOI);
+    if (eoi == 0) {
+        return (uint64_t)-1;
     }
-    ipc_fault(&v->thread, FAULT_VGIC_MAINTENANCE, &index, 1);
+    unsigned index = (unsigned)__builtin_ctz(eoi);
+    /* Clear the EOI request so the maintenance interrupt drops before it is ended. */
+    gic_write_lr(index, gic_read_lr(index) & ~LR_EOI);
+    return index;
 }
 
 static bool lr_pending(struct vcpu *v)
@@ -477,7 +458,7 @@ void vcpu_handle_wfx(struct vcpu *v, uint64_t esr)
     }
     uint64_t ctl = read_sysreg(cntv_ctl_el0);
     uint64_t deadline = 0;
-    if ((ctl & 1) && !(ctl & 2) && !v->vppi_masked) {
+    if ((ctl & 1) && !(ctl & 2) && !v->arch.vppi_masked) {
         if (ctl & 4) {
             return; /* already due: PPI 27 is about to fire */
         }

@@ -1,11 +1,11 @@
 /*
  * EL2 exception vectors and the kernel entry/exit paths.
  *
- * While a thread runs, SP_EL2 points just past its struct frame (kernel_exit leaves it there),
- * so an exception from a lower EL pushes the thread's registers straight into its frame. The
- * kernel then switches to the per-CPU kernel stack (TPIDR_EL2 -> struct cpu, whose first word is
- * the stack top). The kernel is not preemptible: it runs with interrupts masked and every entry
- * ends in kernel_exit of whichever thread runs next (or in arch_idle).
+ * While a thread runs, SP_EL2 points just past its struct frame (arch_kernel_exit leaves it
+ * there), so an exception from a lower EL pushes the thread's registers straight into its frame.
+ * The kernel then switches to the per-CPU kernel stack (TPIDR_EL2 -> struct cpu, whose first word
+ * is the stack top). The kernel is not preemptible: it runs with interrupts masked and every entry
+ * ends in arch_kernel_exit of whichever thread runs next (or in arch_idle).
  */
 #define FRAME_SIZE 272
 
@@ -105,9 +105,9 @@ el2_unexpected:
     bl      handle_unexpected_exception
 1:  b       1b
 
-/* kernel_exit(struct frame *frame): restore a thread and eret into it. */
-    .global kernel_exit
-kernel_exit:
+/* arch_kernel_exit(struct frame *frame): restore a thread and eret into it. */
+    .global arch_kernel_exit
+arch_kernel_exit:
     mov     sp, x0
     ldp     x0, x1, [sp, #16 * 16]
     msr     elr_el2, x0

@@ -20,3 +20,8 @@ void sched_yield(void);
 void sched_timer_tick(void);
 /* End of every kernel entry: pick the next thread and run it. */
 _Noreturn void schedule(void);
+/* Nanoseconds of the physical counter (monotonic, whatever vCPU offsets are in force). */
+uint64_t sched_time_ns(void);
+/* Debug builds: kpanic unless every thread satisfies the invariant of thread.h, with `running`
+ * as the current thread (NULL: idle). schedule() checks it at every dispatch. */
+void sched_check_invariants(const struct thread *running);

@@ -2,13 +2,19 @@
  * Threads: every PD has one, every vCPU is one. All of them are created at boot from the system
  * image and live in static arrays; nothing is allocated later.
  *
- * State machine (seL4-like; transitions only in sched.c, ipc.c, fault.c, vcpu.c):
- *   INACTIVE      vCPU not started yet, or a stopped PD/vCPU       -> READY on restart/resume
+ * State machine (seL4-like). A state changes only through thread_set_state (thread.c), which
+ * refuses every transition not listed here:
+ *   INACTIVE      vCPU not started yet, or a stopped PD/vCPU       -> READY (start, resume)
  *   READY         runnable (the running thread is READY and is `current`, not in a queue)
- *   BLOCKED_RECV  PD waiting in RECV for a notification, PPC or fault
- *   BLOCKED_CALL  PD waiting for the reply to its PPC
- *   BLOCKED_FAULT thread waiting for its parent to reply to a fault
- *   IDLE_WFI      vCPU halted in WFI until an interrupt is injected or its timer is due
+ *                 -> BLOCKED_RECV, BLOCKED_CALL, BLOCKED_FAULT, IDLE_WFI
+ *   BLOCKED_RECV  PD waiting in RECV for a notification, PPC or fault  -> READY
+ *   BLOCKED_CALL  PD waiting for the reply to its PPC                  -> READY
+ *   BLOCKED_FAULT thread waiting for its parent to reply to a fault    -> READY
+ *   IDLE_WFI      vCPU halted in WFI until an interrupt is injected or its timer is due -> READY
+ * and every state -> INACTIVE (stop, a fault nobody handles). A restart is a stop then a start.
+ *
+ * Scheduler invariant (checked in debug builds whenever schedule() dispatches): a READY thread
+ * is `current`, in a run queue, or throttled waiting for its budget; a queued thread is READY.
  */
 #pragma once
 
@@ -24,12 +30,6 @@ enum thread_state {
     THREAD_BLOCKED_FAULT,
     THREAD_IDLE_WFI,
 };
-
-struct fpu_state {
-    __uint128_t q[32];
-    uint64_t fpsr;
-    uint64_t fpcr;
-} __attribute__((aligned(16)));
 
 /* Budget and period, in counter ticks. Periodic replenishment: a thread that uses its budget
  * waits for the start of its next period. budget == period is plain round-robin timeslicing. */
@@ -51,16 +51,14 @@ struct message {
 struct vcpu;
 
 struct thread {
-    struct frame frame; /* must stay first: vectors.S saves into it through SP_EL2 */
-    uint64_t tpidr_el0;
-    uint64_t tpidrro_el0;
-    struct fpu_state fpu;
+    struct frame frame; /* must stay first: the arch's entry code saves into it */
+    struct arch_thread arch;
     enum thread_state state;
     uint8_t priority;
     bool is_vcpu;
-    uint8_t pd;        /* owning PD index (the PD itself, or the vCPU's VMM) */
-    uint64_t vttbr;    /* VMID << 48 | stage-2 root */
-    struct vcpu *vcpu; /* for vCPU threads */
+    uint8_t pd;             /* owning PD index (the PD itself, or the vCPU's VMM) */
+    uint64_t address_space; /* arch_address_space() of its translation table */
+    struct vcpu *vcpu;      /* for vCPU threads */
     struct sched_context sc;
     struct thread *donor; /* while serving a PPC: whose budget this thread runs on */
     uint64_t dispatched_at;
@@ -98,4 +96,35 @@ extern unsigned pd_count;
 static inline struct pd *thread_pd(struct thread *t)
 {
     return &pds[t->pd];
+}
+
+/* The state machine above: may a thread in state `from` become `to`? A switch on `to`, so that
+ * a call with a constant target (nearly all of them) compiles to one comparison. */
+static inline bool thread_transition_allowed(enum thread_state from, enum thread_state to)
+{
+    switch (to) {
+    case THREAD_INACTIVE:
+        return true;
+    case THREAD_READY:
+        return from != THREAD_READY;
+    case THREAD_BLOCKED_RECV:
+    case THREAD_BLOCKED_CALL:
+    case THREAD_BLOCKED_FAULT:
+    case THREAD_IDLE_WFI:
+        return from == THREAD_READY;
+    }
+    return false;
+}
+
+_Noreturn void thread_bad_transition(const struct thread *t, enum thread_state to);
+const char *thread_state_name(enum thread_state state);
+
+/* Move `t` to `state`; a transition the state machine does not allow is a kernel bug (kpanic).
+ * Run-queue membership is the scheduler's business (sched.h), not this function's. */
+static inline void thread_set_state(struct thread *t, enum thread_state state)
+{
+    if (!thread_transition_allowed(t->state, state)) {
+        thread_bad_transition(t, state);
+    }
+    t->state = state;
 }
