@@ -25,7 +25,7 @@ from harness import Console, build_path  # noqa: E402
 KERNEL_EXPRESSIONS = ["current", "vcpu_count", "idle_vcpus", "'sched.c'::preferred", "/x 'sched.c'::ready_summary",
                       "/x 'sched.c'::armed_deadline", "'vcpu.c'::loaded->id", "'vcpu.c'::native_mode"]
 VCPU_EXPRESSIONS = ["vcpus[{i}].thread.state", "vcpus[{i}].thread.queued", "vcpus[{i}].wfi_deadline",
-                    "vcpus[{i}].vppi_masked", "/x vcpus[{i}].vgic.lr"]
+                    "vcpus[{i}].arch.vppi_masked", "/x vcpus[{i}].arch.vgic.lr"]
 
 
 def gdb_script(port, vcpus):
