@@ -87,7 +87,7 @@ $$($(1)_GEN)/$(1).system: $$($(1)_GEN)/system.mk ;
 $$($(1)_GEN)/%_config.c: $$($(1)_GEN)/system.mk ;
 $$($(1)_GEN)/%.dts: $$($(1)_GEN)/system.mk ;
 
--include $$($(1)_GEN)/system.mk
+include $$($(1)_GEN)/system.mk
 
 $$(foreach c,$$(wildcard $(2)/*.c),$$(eval $$(call example_program,$(1),$$(c))))
 $$(foreach pd,$$($(1)_PDS),$$(eval $$(call example_pd,$(1),$$(pd))))
