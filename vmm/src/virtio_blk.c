@@ -68,7 +68,7 @@ static void set_limits(struct virtio_blk *b)
 }
 
 /* The virtualiser publishes the disk once (ready written last): take a checked copy then, and
- * tell the guest its capacity changed (section 5.2.6.1: the device SHOULD notify it). PENDING,
+ * tell the guest its capacity changed (section 5.2.6.2: the device SHOULD notify it). PENDING,
  * ABSENT and information that does not check leave the capacity 0. */
 static void check_disk(struct virtio_blk *b)
 {
@@ -199,7 +199,7 @@ static struct virtio_blk_outhdr read_header(const struct virtqueue_segment *s, u
 }
 
 /* The status is the last writable byte. The used length counts the bytes written from the start
- * of the writable buffers (section 2.7.8.1), so the status is in it only when `written` data
+ * of the writable buffers (section 2.7.8.2), so the status is in it only when `written` data
  * bytes reach it. */
 static void answer(struct virtio_blk *b, uint16_t head, uint8_t *status_byte, uint32_t writable, uint8_t status,
                    uint32_t written)
@@ -231,12 +231,12 @@ static bool disk_request(struct virtio_blk *b, struct virtio_blk_inflight *r, en
 {
     uint64_t capacity = b->config.capacity;
     uint64_t sectors = length / VIRTIO_BLK_SECTOR;
-    /* Section 5.2.6.2: whole sectors, none past the capacity (the sector is the guest's: the
+    /* Section 5.2.6.1: whole sectors, none past the capacity (the sector is the guest's: the
      * sum is never formed before it is known not to overflow). */
     if (!b->ready || length % VIRTIO_BLK_SECTOR != 0 || sector > capacity || sectors > capacity - sector) {
         return refuse(b, r);
     }
-    /* Section 5.2.6.1 asks IOERR, and no data written, of a read-only device. */
+    /* Section 5.2.6.2 asks IOERR, and no data written, of a read-only device. */
     if (op == VIRTIO_BLK_OP_WRITE && b->disk.read_only) {
         return refuse(b, r);
     }

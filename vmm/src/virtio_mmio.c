@@ -271,7 +271,8 @@ void virtio_mmio_config_changed(struct virtio_mmio *t)
     if (virtio_mmio_driver_ok(t)) {
         raise_interrupt(t, VIRTIO_INT_CONFIG_CHANGE);
     } else if (t->status != 0 && !failed(t)) {
-        /* Section 2.1.2: no notification before DRIVER_OK; it is owed until then. */
+        /* The driver is still reading the space: it hears of the change once it is ready, at
+         * DRIVER_OK, as it hears of used buffers (section 2.1.2). */
         t->config_change_owed = true;
     }
 }

@@ -5,7 +5,7 @@
  *
  * Features offered (section 5.2.3), and why:
  * - FLUSH: writes are durable only once a FLUSH is answered (the driver VM fsyncs), so the guest
- *   must know to send one (section 5.2.6.1: a device SHOULD offer it).
+ *   must know to send one (section 5.2.5.2: a device SHOULD offer it).
  * - BLK_SIZE: the disk's logical sector size (512 until the disk is known). Not 4096: a
  *   filesystem made on the disk with 512-byte sectors (FAT, as ours) does not mount on a device
  *   whose logical blocks are larger than its sectors; and any size works here, since requests
@@ -40,7 +40,7 @@
  * Ordering: a request that touches a unit an earlier unanswered request touches, one of them a
  * write, waits until no such earlier request is left (so concurrent read-modify-writes of one
  * unit cannot lose each other's bytes); a FLUSH waits until every write taken before it is
- * answered (section 5.2.6.1: a flush covers the writes completed before it).
+ * answered (section 5.2.6.2: a flush covers the writes completed before it).
  *
  * Back-pressure: when the in-flight table, the data region, the segment pool or the request queue
  * is full, no further chain is taken from the virtqueue (a chain already taken waits, whole),
