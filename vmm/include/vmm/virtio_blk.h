@@ -10,8 +10,8 @@
  *   filesystem made on the disk with 512-byte sectors (FAT, as ours) does not mount on a device
  *   whose logical blocks are larger than its sectors; and any size works here, since requests
  *   that do not cover whole 4 KiB units are made exact by read-modify-write.
- * - TOPOLOGY: the physical block is the 4 KiB transfer unit, so that a guest that can aligns to
- *   it and spares the read-modify-write.
+ * - TOPOLOGY: the physical block is the 4 KiB transfer unit, so that a guest aligns to it where
+ *   it can, sparing the read-modify-write.
  * - SEG_MAX and SIZE_MAX: chosen from the data region's size, so that no request a driver may
  *   send within them is larger than the data region (every request can be served, later if the
  *   region is busy, but never refused for its size).
@@ -54,6 +54,9 @@
  * A device reset (the guest's, or the VMM's on a guest restart) forgets every request as far as
  * the guest is concerned, but a request the virtualiser holds keeps its room, and its place in
  * the ordering, until it is answered: the server may still write into that room.
+ *
+ * Memory: struct virtio_blk is about 94 KiB (the table, the pool, the unit map); a VMM keeps it
+ * static.
  */
 #pragma once
 
