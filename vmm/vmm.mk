@@ -1,5 +1,6 @@
 # The VMM library: portable parts (host-tested) and the glue to the kernel, as one static library
-# that VMM PDs link.
+# that VMM PDs link. A VMM with a virtio block device (virtio_blk.c) also links $(BLK_LIB), for
+# the block queues and the storage-info region (drivers/blk/blk.mk).
 VMM_SRCS := $(wildcard $(TOP)/vmm/src/*.c)
 VMM_OBJS := $(patsubst $(TOP)/%.c,$(B)/%.o,$(VMM_SRCS))
 VMM_LIB := $(B)/vmm/libvmm.a
@@ -18,7 +19,8 @@ ALL_TARGETS += $(VMM_LIB)
 # Host unit tests of the portable parts (everything but the kernel glue in vmm.c), one binary per
 # module: $(call vmm_host_test,<test name>,<sources under test and helpers>,<extra link flags>).
 VMM_TEST_HEADERS := $(wildcard $(TOP)/vmm/include/vmm/*.h) $(wildcard $(TOP)/vmm/src/*.h) \
-	$(TOP)/tests/unit/fake_virtio_driver.h $(TOP)/drivers/serial/queue.h $(TOP)/drivers/common/spsc.h
+	$(TOP)/tests/unit/fake_virtio_driver.h $(TOP)/drivers/serial/queue.h $(TOP)/drivers/common/spsc.h \
+	$(wildcard $(TOP)/drivers/blk/*.h)
 define vmm_host_test
 $(B)/host/tests/$(1): $(TOP)/tests/unit/$(1).c $(2) $(VMM_TEST_HEADERS) $(DEPS_STAMP)
 	@mkdir -p $$(@D)
@@ -45,4 +47,7 @@ VIRTIO_CONSOLE_TEST_WRAPS := -Wl,--wrap=serial_queue_request_space_signal -Wl,--
 $(eval $(call vmm_host_test,test_virtio_console,$(VMM_SRC)/virtio_console.c $(VMM_SRC)/virtqueue.c \
 	$(VIRTIO_TRANSPORT) $(TOP)/drivers/serial/queue.c $(TOP)/drivers/common/spsc.c $(FAKE_VIRTIO_DRIVER),\
 	$(VIRTIO_CONSOLE_TEST_WRAPS)))
+# The block device's test plays the block virtualiser on the host queues, over a model disk.
+$(eval $(call vmm_host_test,test_virtio_blk,$(VMM_SRC)/virtio_blk.c $(VMM_SRC)/virtqueue.c $(VIRTIO_TRANSPORT) \
+	$(TOP)/drivers/blk/queue.c $(TOP)/drivers/blk/storage_info.c $(TOP)/drivers/common/spsc.c $(FAKE_VIRTIO_DRIVER)))
 $(eval $(call vmm_host_test,test_vmm_config,$(VMM_SRC)/vmm_config.c))

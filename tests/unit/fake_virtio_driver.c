@@ -120,6 +120,13 @@ void fake_set_desc(struct fake_driver *d, unsigned q, unsigned index, uint64_t a
     *desc = (struct virtq_desc){address, length, flags, next};
 }
 
+void fake_table_desc(uint64_t table, unsigned index, uint64_t address, uint32_t length, uint16_t flags, uint16_t next)
+{
+    struct virtq_desc desc = {address, length, flags, next};
+    memcpy(fake_gpa(table + 16ULL * index), &desc, sizeof(desc));
+    (void)fake_gpa(table + 16ULL * index + 15); /* the whole entry inside the fake RAM */
+}
+
 void fake_text_buffer(struct fake_driver *d, unsigned q, unsigned index, uint64_t address, const char *text,
                       uint16_t flags, uint16_t next)
 {

@@ -66,6 +66,9 @@ void fake_kick(struct fake_driver *d, unsigned q);
 struct virtio_queue_config fake_queue_config(struct fake_driver *d, unsigned q, uint16_t num);
 void fake_set_desc(struct fake_driver *d, unsigned q, unsigned index, uint64_t address, uint32_t length, uint16_t flags,
                    uint16_t next);
+/* Entry `index` of an indirect descriptor table at guest-physical `table` (section 2.7.5.3): any
+ * address in the fake RAM, aligned or not, as a table may be. */
+void fake_table_desc(uint64_t table, unsigned index, uint64_t address, uint32_t length, uint16_t flags, uint16_t next);
 /* Descriptor `index` as a device-readable buffer at `address` holding `text` (no terminator). */
 void fake_text_buffer(struct fake_driver *d, unsigned q, unsigned index, uint64_t address, const char *text,
                       uint16_t flags, uint16_t next);

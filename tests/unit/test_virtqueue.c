@@ -1,7 +1,7 @@
 /* The split virtqueue on its own (virtio 1.2 section 2.7), device side, against rings the fake
- * guest driver writes by hand in fake guest RAM: well-formed chains of every direction, every
- * kind of malformed chain (completed with length 0, the queue keeps working), and every way of
- * breaking the queue (it stops until a reset). */
+ * guest driver writes by hand in fake guest RAM: well-formed chains of every direction, direct
+ * and through indirect tables, every kind of malformed chain (completed with length 0, the queue
+ * keeps working), and every way of breaking the queue (it stops until a reset). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -364,6 +364,278 @@ static void device_found_chain_unusable(void **state)
     assert_false(vq.broken);
 }
 
+/* ---- indirect descriptor tables (section 2.7.5.3) ---- */
+
+#define TABLE (BUFFERS + 0x1000)
+
+static void negotiate_indirect(void)
+{
+    virtqueue_set_features(&vq, VIRTIO_F_INDIRECT_DESC);
+}
+
+static void indirect_table_in_its_own_order(void **state)
+{
+    (void)state;
+    negotiate_indirect();
+    /* The block layout in one table, its entries linked out of order; the WRITE flag on the
+     * descriptor naming the table means nothing (section 2.7.5.3.2). */
+    fake_table_desc(TABLE, 0, BUFFERS, 16, VIRTQ_DESC_F_NEXT, 2);
+    fake_table_desc(TABLE, 2, BUFFERS + 0x100, 512, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
+    fake_table_desc(TABLE, 1, BUFFERS + 0x400, 1, VIRTQ_DESC_F_WRITE, 0);
+    fake_set_desc(&drv, Q, 7, TABLE, 3 * 16, VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_WRITE, 0);
+    fake_offer(&drv, Q, 7);
+    assert_true(next(VIRTQUEUE_MIXED));
+    assert_int_equal(chain.head, 7);
+    assert_int_equal(chain.count, 3);
+    assert_int_equal(chain.readable, 1);
+    assert_int_equal(chain.length, 529);
+    assert_ptr_equal(segments[0].pointer, fake_gpa(BUFFERS));
+    assert_false(segments[0].writable);
+    assert_ptr_equal(segments[1].pointer, fake_gpa(BUFFERS + 0x100));
+    assert_int_equal(segments[1].length, 512);
+    assert_true(segments[1].writable);
+    assert_ptr_equal(segments[2].pointer, fake_gpa(BUFFERS + 0x400));
+    virtqueue_push_used(&vq, chain.head, 513);
+    fake_expect_used(&drv, Q, 7, 513);
+    assert_int_equal(vq.bad_chains, 0);
+}
+
+static void direct_descriptors_then_a_table(void **state)
+{
+    (void)state;
+    negotiate_indirect();
+    /* Section 2.7.5.3.2: zero or more chained descriptors, then one naming a table. */
+    fake_set_desc(&drv, Q, 3, BUFFERS, 16, VIRTQ_DESC_F_NEXT, 9);
+    fake_set_desc(&drv, Q, 9, TABLE, 2 * 16, VIRTQ_DESC_F_INDIRECT, 0);
+    fake_table_desc(TABLE, 0, BUFFERS + 0x100, 8, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
+    fake_table_desc(TABLE, 1, BUFFERS + 0x200, 1, VIRTQ_DESC_F_WRITE, 0);
+    fake_offer(&drv, Q, 3);
+    assert_true(next(VIRTQUEUE_MIXED));
+    assert_int_equal(chain.head, 3);
+    assert_int_equal(chain.count, 3);
+    assert_int_equal(chain.readable, 1);
+    assert_int_equal(chain.length, 25);
+    assert_ptr_equal(segments[2].pointer, fake_gpa(BUFFERS + 0x200));
+}
+
+static void unaligned_table_is_read_whole(void **state)
+{
+    (void)state;
+    negotiate_indirect();
+    uint64_t table = TABLE + 4; /* the spec asks no alignment of a table */
+    fake_table_desc(table, 0, BUFFERS + 0x10, 0x1234, VIRTQ_DESC_F_NEXT, 1);
+    fake_table_desc(table, 1, BUFFERS + 0x2000, 0x20, 0, 0);
+    fake_set_desc(&drv, Q, 0, table, 2 * 16, VIRTQ_DESC_F_INDIRECT, 0);
+    fake_offer(&drv, Q, 0);
+    assert_true(next(VIRTQUEUE_DEVICE_READS));
+    assert_int_equal(chain.count, 2);
+    assert_ptr_equal(segments[0].pointer, fake_gpa(BUFFERS + 0x10));
+    assert_int_equal(segments[0].length, 0x1234);
+    assert_ptr_equal(segments[1].pointer, fake_gpa(BUFFERS + 0x2000));
+    assert_int_equal(segments[1].length, 0x20);
+}
+
+static void table_longer_than_the_chain_is_fine(void **state)
+{
+    (void)state;
+    negotiate_indirect();
+    /* 4 * NUM entries, of which the chain uses NUM: only the chain is bounded by the queue. */
+    for (unsigned i = 0; i < NUM; i++) {
+        fake_table_desc(TABLE, i, BUFFERS + i, 1, i + 1 < NUM ? VIRTQ_DESC_F_NEXT : 0, (uint16_t)(i + 1));
+    }
+    fake_set_desc(&drv, Q, 0, TABLE, 4 * NUM * 16, VIRTQ_DESC_F_INDIRECT, 0);
+    fake_offer(&drv, Q, 0);
+    assert_true(virtqueue_next_chain(&vq, VIRTQUEUE_DEVICE_READS, segments, 4 * NUM, &chain));
+    assert_int_equal(chain.count, NUM);
+    /* one more entry than the queue size: refused */
+    fake_table_desc(TABLE, NUM - 1, BUFFERS, 1, VIRTQ_DESC_F_NEXT, NUM);
+    fake_table_desc(TABLE, NUM, BUFFERS, 1, 0, 0);
+    fake_offer(&drv, Q, 0);
+    assert_false(virtqueue_next_chain(&vq, VIRTQUEUE_DEVICE_READS, segments, 4 * NUM, &chain));
+    assert_int_equal(vq.bad_chains, 1);
+}
+
+static void table_loop_walks_no_more_than_the_queue_size(void **state)
+{
+    (void)state;
+    negotiate_indirect();
+    memset(segments, 0, sizeof(segments));
+    fake_table_desc(TABLE, 0, BUFFERS, 8, VIRTQ_DESC_F_NEXT, 1);
+    fake_table_desc(TABLE, 1, BUFFERS + 0x100, 8, VIRTQ_DESC_F_NEXT, 0);
+    fake_set_desc(&drv, Q, 0, TABLE, 2 * 16, VIRTQ_DESC_F_INDIRECT, 0);
+    fake_offer(&drv, Q, 0);
+    assert_false(virtqueue_next_chain(&vq, VIRTQUEUE_DEVICE_READS, segments, 4 * NUM, &chain));
+    assert_ptr_not_equal(segments[NUM - 1].pointer, NULL);
+    assert_ptr_equal(segments[NUM].pointer, NULL);
+    fake_expect_used(&drv, Q, 0, 0);
+    assert_int_equal(vq.bad_chains, 1);
+}
+
+static void make_nested_table(void)
+{
+    fake_table_desc(TABLE, 0, TABLE + 0x100, 16, VIRTQ_DESC_F_INDIRECT, 0);
+    fake_table_desc(TABLE + 0x100, 0, BUFFERS, 4, 0, 0);
+    fake_set_desc(&drv, Q, 0, TABLE, 16, VIRTQ_DESC_F_INDIRECT, 0);
+}
+
+static void make_table_with_next(void)
+{
+    fake_table_desc(TABLE, 0, BUFFERS, 4, 0, 0);
+    fake_set_desc(&drv, Q, 1, BUFFERS + 0x100, 4, 0, 0);
+    fake_set_desc(&drv, Q, 0, TABLE, 16, VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT, 1);
+}
+
+static void make_table_length_not_whole(void)
+{
+    fake_table_desc(TABLE, 0, BUFFERS, 4, 0, 0);
+    fake_table_desc(TABLE, 1, BUFFERS, 4, 0, 0);
+    fake_set_desc(&drv, Q, 0, TABLE, 24, VIRTQ_DESC_F_INDIRECT, 0);
+}
+
+static void make_table_length_zero(void)
+{
+    fake_table_desc(TABLE, 0, BUFFERS, 4, 0, 0);
+    fake_set_desc(&drv, Q, 0, TABLE, 0, VIRTQ_DESC_F_INDIRECT, 0);
+}
+
+static void make_table_outside_ram(void)
+{
+    fake_set_desc(&drv, Q, 0, FAKE_RAM_BASE + FAKE_RAM_SIZE, 16, VIRTQ_DESC_F_INDIRECT, 0);
+}
+
+static void make_table_straddling_ram_end(void)
+{
+    uint64_t table = FAKE_RAM_BASE + FAKE_RAM_SIZE - 16;
+    fake_table_desc(table, 0, BUFFERS, 4, 0, 0);
+    fake_set_desc(&drv, Q, 0, table, 32, VIRTQ_DESC_F_INDIRECT, 0);
+}
+
+static void make_table_wrapping_address(void)
+{
+    fake_set_desc(&drv, Q, 0, 0xfffffffffffffff0ULL, 0x20, VIRTQ_DESC_F_INDIRECT, 0);
+}
+
+static void make_table_next_past_its_end(void)
+{
+    fake_table_desc(TABLE, 0, BUFFERS, 4, VIRTQ_DESC_F_NEXT, 1);
+    fake_table_desc(TABLE, 1, BUFFERS, 4, VIRTQ_DESC_F_NEXT, 2); /* the table has two entries */
+    fake_table_desc(TABLE, 2, BUFFERS, 4, 0, 0);
+    fake_set_desc(&drv, Q, 0, TABLE, 32, VIRTQ_DESC_F_INDIRECT, 0);
+}
+
+static void make_table_entry_outside_ram(void)
+{
+    fake_table_desc(TABLE, 0, BUFFERS, 4, VIRTQ_DESC_F_NEXT, 1);
+    fake_table_desc(TABLE, 1, FAKE_RAM_BASE + FAKE_RAM_SIZE - 2, 4, 0, 0);
+    fake_set_desc(&drv, Q, 0, TABLE, 32, VIRTQ_DESC_F_INDIRECT, 0);
+}
+
+static void make_table_entry_zero_length(void)
+{
+    fake_table_desc(TABLE, 0, BUFFERS, 0, 0, 0);
+    fake_set_desc(&drv, Q, 0, TABLE, 16, VIRTQ_DESC_F_INDIRECT, 0);
+}
+
+static void make_table_entry_huge_length(void)
+{
+    fake_table_desc(TABLE, 0, BUFFERS, 0xffffffff, 0, 0);
+    fake_set_desc(&drv, Q, 0, TABLE, 16, VIRTQ_DESC_F_INDIRECT, 0);
+}
+
+static void make_table_readable_after_writable(void)
+{
+    fake_set_desc(&drv, Q, 0, BUFFERS, 4, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
+    fake_set_desc(&drv, Q, 1, TABLE, 16, VIRTQ_DESC_F_INDIRECT, 0);
+    fake_table_desc(TABLE, 0, BUFFERS + 0x100, 4, 0, 0);
+}
+
+static void bad_table(enum virtqueue_direction direction, void (*make_bad)(void))
+{
+    negotiate_indirect();
+    bad_chain_then_good_one(direction, make_bad);
+}
+
+static void nested_table_refused(void **state)
+{
+    (void)state;
+    bad_table(VIRTQUEUE_DEVICE_READS, make_nested_table);
+}
+
+static void table_with_next_refused(void **state)
+{
+    (void)state;
+    bad_table(VIRTQUEUE_DEVICE_READS, make_table_with_next);
+}
+
+static void table_length_not_whole_refused(void **state)
+{
+    (void)state;
+    bad_table(VIRTQUEUE_DEVICE_READS, make_table_length_not_whole);
+}
+
+static void table_length_zero_refused(void **state)
+{
+    (void)state;
+    bad_table(VIRTQUEUE_DEVICE_READS, make_table_length_zero);
+}
+
+static void table_outside_ram_refused(void **state)
+{
+    (void)state;
+    bad_table(VIRTQUEUE_DEVICE_READS, make_table_outside_ram);
+}
+
+static void table_straddling_ram_end_refused(void **state)
+{
+    (void)state;
+    bad_table(VIRTQUEUE_DEVICE_READS, make_table_straddling_ram_end);
+}
+
+static void table_address_wrapping_refused(void **state)
+{
+    (void)state;
+    bad_table(VIRTQUEUE_DEVICE_READS, make_table_wrapping_address);
+}
+
+static void table_next_past_its_end_refused(void **state)
+{
+    (void)state;
+    bad_table(VIRTQUEUE_DEVICE_READS, make_table_next_past_its_end);
+}
+
+static void table_entry_outside_ram_refused(void **state)
+{
+    (void)state;
+    bad_table(VIRTQUEUE_DEVICE_READS, make_table_entry_outside_ram);
+}
+
+static void table_entry_zero_length_refused(void **state)
+{
+    (void)state;
+    bad_table(VIRTQUEUE_DEVICE_READS, make_table_entry_zero_length);
+}
+
+static void table_entry_huge_length_refused(void **state)
+{
+    (void)state;
+    bad_table(VIRTQUEUE_DEVICE_READS, make_table_entry_huge_length);
+}
+
+static void table_entry_direction_checked(void **state)
+{
+    (void)state;
+    bad_table(VIRTQUEUE_MIXED, make_table_readable_after_writable);
+}
+
+static void reset_forgets_indirect(void **state)
+{
+    (void)state;
+    negotiate_indirect();
+    config = fake_queue_config(&drv, Q, NUM);
+    virtqueue_reset(&vq);
+    bad_chain_then_good_one(VIRTQUEUE_DEVICE_READS, make_indirect);
+}
+
 /* ---- broken queues: nothing more is taken or returned until a reset ---- */
 
 static void expect_broken(void)
@@ -476,6 +748,24 @@ int main(void)
         cmocka_unit_test_setup(loop_walks_no_more_than_the_queue_size, setup),
         cmocka_unit_test_setup(chain_over_4_gib_refused, setup),
         cmocka_unit_test_setup(device_found_chain_unusable, setup),
+        cmocka_unit_test_setup(indirect_table_in_its_own_order, setup),
+        cmocka_unit_test_setup(direct_descriptors_then_a_table, setup),
+        cmocka_unit_test_setup(unaligned_table_is_read_whole, setup),
+        cmocka_unit_test_setup(table_longer_than_the_chain_is_fine, setup),
+        cmocka_unit_test_setup(table_loop_walks_no_more_than_the_queue_size, setup),
+        cmocka_unit_test_setup(nested_table_refused, setup),
+        cmocka_unit_test_setup(table_with_next_refused, setup),
+        cmocka_unit_test_setup(table_length_not_whole_refused, setup),
+        cmocka_unit_test_setup(table_length_zero_refused, setup),
+        cmocka_unit_test_setup(table_outside_ram_refused, setup),
+        cmocka_unit_test_setup(table_straddling_ram_end_refused, setup),
+        cmocka_unit_test_setup(table_address_wrapping_refused, setup),
+        cmocka_unit_test_setup(table_next_past_its_end_refused, setup),
+        cmocka_unit_test_setup(table_entry_outside_ram_refused, setup),
+        cmocka_unit_test_setup(table_entry_zero_length_refused, setup),
+        cmocka_unit_test_setup(table_entry_huge_length_refused, setup),
+        cmocka_unit_test_setup(table_entry_direction_checked, setup),
+        cmocka_unit_test_setup(reset_forgets_indirect, setup),
         cmocka_unit_test_setup(avail_idx_jump_breaks_the_queue, setup),
         cmocka_unit_test_setup(avail_idx_backwards_breaks_the_queue, setup),
         cmocka_unit_test_setup(head_out_of_range_breaks_the_queue, setup),

@@ -63,6 +63,7 @@ void virtio_mmio_reset(struct virtio_mmio *t)
     t->queue_sel = 0;
     t->status = 0;
     t->interrupt_status = 0;
+    t->config_change_owed = false; /* the driver reads the space afresh after a reset */
     for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++) {
         t->queues[q] = (struct virtio_queue_config){0};
     }
@@ -143,9 +144,15 @@ static void write_status(struct virtio_mmio *t, uint32_t value)
         t->refused_features++;
     }
     t->status = written | (t->status & VIRTIO_STATUS_NEEDS_RESET);
-    if (from != STEP_DRIVER_OK && step_of(t->status) == STEP_DRIVER_OK && virtio_mmio_driver_ok(t) &&
-        t->ops.driver_ok != NULL) {
-        t->ops.driver_ok(t->device);
+    if (from != STEP_DRIVER_OK && step_of(t->status) == STEP_DRIVER_OK && virtio_mmio_driver_ok(t)) {
+        if (t->config_change_owed) {
+            /* The space changed after the driver may have read it (virtio_mmio_config_changed). */
+            t->config_change_owed = false;
+            raise_interrupt(t, VIRTIO_INT_CONFIG_CHANGE);
+        }
+        if (t->ops.driver_ok != NULL) {
+            t->ops.driver_ok(t->device);
+        }
     }
 }
 
@@ -253,6 +260,20 @@ void virtio_mmio_needs_reset(struct virtio_mmio *t)
      * notification. */
     if (t->status & VIRTIO_STATUS_DRIVER_OK) {
         raise_interrupt(t, VIRTIO_INT_CONFIG_CHANGE);
+    }
+}
+
+void virtio_mmio_config_changed(struct virtio_mmio *t)
+{
+    /* Section 2.5.1: a driver reading a field in pieces (a 64-bit one through 32-bit registers)
+     * compares ConfigGeneration before and after, and reads again if it moved. */
+    t->config_generation++;
+    if (virtio_mmio_driver_ok(t)) {
+        raise_interrupt(t, VIRTIO_INT_CONFIG_CHANGE);
+    } else if (t->status != 0 && !failed(t)) {
+        /* The driver is still reading the space: it hears of the change once it is ready, at
+         * DRIVER_OK, as it hears of used buffers (section 2.1.2). */
+        t->config_change_owed = true;
     }
 }
 

@@ -31,6 +31,12 @@ void virtqueue_reset(struct virtqueue *q)
     q->used_idx = 0;
     q->used_added = false;
     q->broken = false;
+    q->indirect = false;
+}
+
+void virtqueue_set_features(struct virtqueue *q, uint64_t features)
+{
+    q->indirect = (features & VIRTIO_F_INDIRECT_DESC) != 0;
 }
 
 static void break_queue(struct virtqueue *q)
@@ -127,13 +133,31 @@ static bool take_head(struct virtqueue *q, uint16_t *head)
     return true;
 }
 
-static void fetch_desc(const struct virtqueue *q, uint16_t index, struct virtq_desc *d)
+/* The descriptors a chain is being read from: the queue's table, or one indirect table. */
+struct desc_table {
+    const uint8_t *base;
+    uint32_t size; /* descriptors */
+};
+
+/* Each field is loaded once, single-copy atomic where the table's alignment allows it. Section
+ * 2.7.5.3 sets no alignment for an indirect table, so one that is not 8-byte aligned is copied
+ * byte by byte (still once) instead of being refused. */
+static void fetch_desc(const struct desc_table *t, uint32_t index, struct virtq_desc *d)
 {
-    const struct virtq_desc *g = &q->desc[index];
-    d->addr = __atomic_load_n(&g->addr, __ATOMIC_RELAXED);
-    d->len = __atomic_load_n(&g->len, __ATOMIC_RELAXED);
-    d->flags = __atomic_load_n(&g->flags, __ATOMIC_RELAXED);
-    d->next = __atomic_load_n(&g->next, __ATOMIC_RELAXED);
+    const uint8_t *at = t->base + (uintptr_t)index * sizeof(struct virtq_desc);
+    if (((uintptr_t)at & 7) == 0) {
+        const struct virtq_desc *g = (const struct virtq_desc *)at;
+        d->addr = __atomic_load_n(&g->addr, __ATOMIC_RELAXED);
+        d->len = __atomic_load_n(&g->len, __ATOMIC_RELAXED);
+        d->flags = __atomic_load_n(&g->flags, __ATOMIC_RELAXED);
+        d->next = __atomic_load_n(&g->next, __ATOMIC_RELAXED);
+        return;
+    }
+    uint8_t bytes[sizeof(struct virtq_desc)];
+    for (unsigned i = 0; i < sizeof(bytes); i++) {
+        bytes[i] = __atomic_load_n(&at[i], __ATOMIC_RELAXED);
+    }
+    __builtin_memcpy(d, bytes, sizeof(bytes));
 }
 
 static bool direction_allowed(enum virtqueue_direction direction, bool writable, bool writable_seen)
@@ -145,12 +169,33 @@ static bool direction_allowed(enum virtqueue_direction direction, bool writable,
     return direction != VIRTQUEUE_DEVICE_WRITES && !writable_seen;
 }
 
+/* Section 2.7.5.3: descriptor d names an indirect table; on true, *table is it. Its own WRITE
+ * flag means nothing (section 2.7.5.3.2). */
+static bool enter_indirect(const struct virtqueue *q, const struct virtq_desc *d, bool in_table,
+                           struct desc_table *table)
+{
+    void *pointer;
+    /* Section 2.7.5.3.1: only if negotiated, never inside a table, never together with NEXT. */
+    if (!q->indirect || in_table || (d->flags & VIRTQ_DESC_F_NEXT) != 0) {
+        return false;
+    }
+    /* A whole number of descriptors, inside guest RAM (guest_ram_range refuses length 0). */
+    if (d->len % sizeof(struct virtq_desc) != 0 || !guest_ram_range(q->ram, d->addr, d->len, &pointer)) {
+        return false;
+    }
+    table->base = pointer;
+    table->size = d->len / (uint32_t)sizeof(struct virtq_desc);
+    return true;
+}
+
 /* Each descriptor is fetched once, then checked; nothing is returned unless the whole chain is
  * good, so a device never acts on the first half of a malformed chain. */
 static bool walk(const struct virtqueue *q, uint16_t head, enum virtqueue_direction direction,
                  struct virtqueue_segment *segments, unsigned max_segments, struct virtqueue_chain *chain)
 {
     uint32_t num = q->layout.num;
+    struct desc_table table = {(const uint8_t *)q->desc, num};
+    bool in_table = false;
     uint32_t index = head;
     unsigned count = 0;
     unsigned readable = 0;
@@ -158,16 +203,22 @@ static bool walk(const struct virtqueue *q, uint16_t head, enum virtqueue_direct
     for (;;) {
         struct virtq_desc d;
         void *pointer;
-        /* No chain is longer than the queue (section 2.7.5.3.1): this also ends loops. */
-        if (index >= num || count >= num || count >= max_segments) {
+        /* No chain is longer than the queue, indirect table entries included (section
+         * 2.7.5.3.1). Every pass adds a buffer, except the one that enters the table, so this also
+         * ends loops, in the ring and in a table. */
+        if (index >= table.size || count >= num || count >= max_segments) {
             return false;
         }
-        fetch_desc(q, (uint16_t)index, &d);
-        bool writable = (d.flags & VIRTQ_DESC_F_WRITE) != 0;
-        /* VIRTIO_F_INDIRECT_DESC is not offered (section 2.7.5.3.1). */
+        fetch_desc(&table, index, &d);
         if ((d.flags & VIRTQ_DESC_F_INDIRECT) != 0) {
-            return false;
+            if (!enter_indirect(q, &d, in_table, &table)) {
+                return false;
+            }
+            in_table = true;
+            index = 0; /* section 2.7.5.3: the table's chain starts at its first entry */
+            continue;
         }
+        bool writable = (d.flags & VIRTQ_DESC_F_WRITE) != 0;
         if (!direction_allowed(direction, writable, readable != count)) {
             return false;
         }

@@ -120,6 +120,7 @@ struct virtio_mmio {
     uint32_t status;
     uint32_t interrupt_status;
     uint32_t config_generation;
+    bool config_change_owed; /* the space changed while the driver was initialising */
     struct virtio_queue_config queues[VIRTIO_MMIO_MAX_QUEUES];
     /* what the guest got wrong, for the VMM to report */
     unsigned bad_accesses;
@@ -149,5 +150,10 @@ void virtio_mmio_used_buffer(struct virtio_mmio *t);
 /* The device cannot go on (a broken queue): set NEEDS_RESET and, if DRIVER_OK is set, send a
  * configuration change notification (section 2.1.2). Once per reset. */
 void virtio_mmio_needs_reset(struct virtio_mmio *t);
+/* The device changed its configuration space: ConfigGeneration changes (section 2.5), and the
+ * driver hears of it by a configuration change notification (section 2.3): now if DRIVER_OK is
+ * set, else when the driver sets it, if it had started initialising (it may have read the space
+ * before the change). A driver that has not started reads the space afresh anyway. */
+void virtio_mmio_config_changed(struct virtio_mmio *t);
 /* The interrupt line: asserted while InterruptStatus is not 0. */
 bool virtio_mmio_irq_level(const struct virtio_mmio *t);

@@ -9,16 +9,24 @@
  *
  * Two kinds of guest mistakes are told apart:
  * - a malformed chain (bad descriptor index, address outside guest RAM, zero or oversized length,
- *   a loop, the INDIRECT flag, a buffer in the wrong direction) is returned to the used ring with
- *   length 0 and counted in bad_chains; the queue keeps working;
+ *   a loop, an indirect table that was not negotiated or is malformed, a buffer in the wrong
+ *   direction) is returned to the used ring with length 0 and counted in bad_chains; the queue
+ *   keeps working;
  * - a broken queue (avail idx moved by more than the queue size, a head index out of range, the
  *   queue reconfigured under the device) cannot be trusted any more: it is marked broken, counted
  *   in breakdowns and not touched again until virtqueue_reset. The device then reports it with
  *   virtio_mmio_needs_reset, which sets NEEDS_RESET (section 2.1.2).
  *
- * Not offered, hence refused or ignored: VIRTIO_F_INDIRECT_DESC, VIRTIO_F_EVENT_IDX,
- * VIRTIO_F_IN_ORDER, VIRTIO_F_RING_PACKED. The device never suppresses available-buffer
- * notifications (used->flags stays as the driver initialised it, 0).
+ * Indirect descriptors (VIRTIO_F_INDIRECT_DESC, section 2.7.5.3) are followed only once the
+ * device says the driver accepted them (virtqueue_set_features): then a chain may end in one
+ * descriptor naming a table of descriptors in guest RAM, whose entries are fetched once and
+ * checked exactly as direct ones. A table inside a table, a table descriptor that also has NEXT,
+ * a table whose length is not a whole number of descriptors, or one outside guest RAM makes the
+ * chain malformed; and the whole chain, table entries included, is no longer than the queue.
+ *
+ * Not implemented, hence never to be offered: VIRTIO_F_EVENT_IDX, VIRTIO_F_IN_ORDER,
+ * VIRTIO_F_RING_PACKED. The device never suppresses available-buffer notifications (used->flags
+ * stays as the driver initialised it, 0).
  */
 #pragma once
 
@@ -29,6 +37,8 @@
 
 /* The largest queue size a split virtqueue can have (section 2.7). */
 #define VIRTQUEUE_MAX_SIZE 32768
+/* Section 6: the driver may use indirect descriptor tables (Linux: VIRTIO_RING_F_INDIRECT_DESC). */
+#define VIRTIO_F_INDIRECT_DESC (1ULL << 28)
 
 /* Section 2.7.5: descriptor flags */
 #define VIRTQ_DESC_F_NEXT     1
@@ -101,14 +111,20 @@ struct virtqueue {
     uint16_t used_idx;   /* next used ring entry to fill; published as used->idx */
     bool used_added;     /* used entries published since virtqueue_take_interrupt */
     bool broken;
+    bool indirect; /* VIRTIO_F_INDIRECT_DESC was negotiated (virtqueue_set_features) */
     /* what the guest got wrong, kept across resets */
     unsigned bad_chains;
     unsigned breakdowns;
 };
 
 void virtqueue_init(struct virtqueue *q, const struct virtio_queue_config *config, const struct guest_ram *ram);
-/* Forget all state (device reset): the next use binds the queue afresh. Counters stay. */
+/* Forget all state (device reset): the next use binds the queue afresh, and no feature is
+ * negotiated until virtqueue_set_features says so again. Counters stay. */
 void virtqueue_reset(struct virtqueue *q);
+/* The features the driver accepted (the transport's driver_features, once FEATURES_OK holds):
+ * the queue follows indirect tables only if VIRTIO_F_INDIRECT_DESC is among them. A device calls
+ * it only for features it offered. */
+void virtqueue_set_features(struct virtqueue *q, uint64_t features);
 /* True if the driver made the queue ready and it is not broken. Binds the queue on first use and
  * marks it broken if its configuration changed since (no VIRTIO_F_RING_RESET is offered). */
 bool virtqueue_ready(struct virtqueue *q);
