@@ -48,7 +48,7 @@ endef
 
 # $(call example_program,example,source.c): an example's own program.
 define example_program
-$(1)_PROGRAM_$(basename $(notdir $(2)))_OBJS := $$($(1)_OUT)/$(basename $(notdir $(2))).o $(VMM_LIB) $(SERIAL_LIB)
+$(1)_PROGRAM_$(basename $(notdir $(2)))_OBJS := $$($(1)_OUT)/$(basename $(notdir $(2))).o $(VMM_LIB) $(SERIAL_LIB) $(BLK_LIB)
 
 $$($(1)_OUT)/$(basename $(notdir $(2))).o: $(2) $(DEPS_STAMP)
 	@mkdir -p $$(@D)

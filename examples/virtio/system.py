@@ -33,6 +33,7 @@ def describe(board, settings):
                         role="client", bootargs=f"console=hvc0 tessera.hostname=client{n}")
         guest.add_virtio_console()
         console.add_client(guest.pd)
+        guest.add_virtio(vmm.VIRTIO_ID_BLOCK)
         disk.add_client(guest.pd)
 
     # The driver VM: guest-physical == physical, where the board keeps RAM for that.
