@@ -3,7 +3,7 @@
 
 BOARD     ?= qemu_virt_aarch64
 BUILD_DIR ?= build
-EXAMPLE   ?= baseline
+EXAMPLE   ?= virtio
 CONFIG    ?= debug
 
 TOP       := $(abspath .)
@@ -75,8 +75,9 @@ include $(foreach layer,$(LAYERS),$(sort $(wildcard $(TOP)/$(layer)/*.mk $(TOP)/
 
 all: $(DEPS_STAMP) $(ALL_TARGETS)
 
+# DISK=path boots with another disk image than the build's (which persists between runs).
 run: $(DEPS_STAMP) $(B)/examples/$(EXAMPLE)/run.sh
-	@exec $(B)/examples/$(EXAMPLE)/run.sh
+	@$(if $(DISK),TESSERA_DISK=$(abspath $(DISK)) )exec $(B)/examples/$(EXAMPLE)/run.sh
 
 unit-test: $(DEPS_STAMP) $(UNIT_TESTS)
 	@$(PYTHON) $(TOP)/scripts/run-tests.py --build-dir $(B) --unit $(UNIT_TESTS)

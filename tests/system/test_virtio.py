@@ -1,13 +1,16 @@
-"""The seed system (examples/virtio), as far as it goes today: the driver VM boots Linux on
-QEMU's virtio-blk (passed through), its block server serves the block virtualiser through the
-UIO device and its doorbell, and the virtualiser reads the disk's MBR through it and gives
-partition N to client N, or says why a client has no disk; all three guests reach their login
-prompts. (The clients' own virtio block devices come with the rest of the example.)"""
+"""The seed system (examples/virtio): the driver VM boots Linux on QEMU's virtio-blk (passed
+through), its block server serves the block virtualiser through the UIO device and its
+doorbell, the virtualiser reads the disk's MBR through it and gives partition N to client N (or
+says why a client has no disk), and each client mounts its partition, seen whole as /dev/vda,
+at /mnt; what a client writes and syncs is on the disk image, in its partition only, and there
+in the next run."""
 import re
+import subprocess
 
 import pytest
 
 from harness import make_disk, mbr_partitions
+from test_console import login_here, switch
 
 UNITS_PER_MIB = 256
 
@@ -61,3 +64,43 @@ def test_no_partition_table_leaves_both_clients_without_a_disk(console, tmp_path
         c.expect(rf"blk_virt: client {n}: no disk: [^\r\n]*no MBR")
     for _ in range(3):
         c.expect(r"(client1|client2|blkdriver) login: ")
+
+
+def login_clients(c):
+    """Both client logins: client 1 has input first, then '@2' and back with '@1'."""
+    events = {"mounted": 0, "client1": 0, "client2": 0}
+    while events["mounted"] < 2 or not events["client1"] or not events["client2"]:
+        m = c.expect(r"client: /dev/vda mounted at /mnt \(vfat\)|(client[12]) login: ")
+        events[m.group(1) or "mounted"] += 1
+    login_here(c, "client1")
+    switch(c, 2)
+    c.child.send("\r")
+    c.expect(r"client2 login: ")
+    login_here(c, "client2")
+    switch(c, 1)
+
+
+def host_file(disk, partition_start, name):
+    """A file's contents in a FAT partition of the disk image, read on the host (mtools), or None."""
+    out = subprocess.run(["mtype", "-i", f"{disk}@@{partition_start * 512}", f"::{name}"],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return out.stdout if out.returncode == 0 else None
+
+
+def test_each_client_mounts_its_partition_and_a_synced_file_persists(console, tmp_path):
+    disk = make_disk(tmp_path, "--size-mib", "64")
+    parts = mbr_partitions(disk)
+    c = boot(console, disk)
+    login_clients(c)
+    assert c.run("cat /sys/block/vda/size") == str(parts[0][1] // 8 * 8)
+    c.run("echo written-by-client1 > /mnt/persist.txt && sync")
+    switch(c, 2)
+    assert c.run("cat /sys/block/vda/size") == str(parts[1][1] // 8 * 8)
+    assert "persist.txt" not in c.run("ls /mnt"), "client 2 sees client 1's file"
+    c.close()
+    assert host_file(disk, parts[0][0], "persist.txt") == "written-by-client1\n"
+    assert host_file(disk, parts[1][0], "persist.txt") is None
+    # A new run on the same disk: the file is there.
+    c = boot(console, disk)
+    login_clients(c)
+    assert c.run("cat /mnt/persist.txt") == "written-by-client1"
