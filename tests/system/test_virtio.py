@@ -153,3 +153,25 @@ def test_a_hundred_directories_survive_poweroff_and_restart(console, tmp_path):
     c = boot(console, disk)
     login_clients(c)
     assert c.run("ls /mnt | grep -c '^dir'") == "100"
+
+
+@pytest.mark.parametrize("args, client1_keeps, words", [
+    (("--defect", "overlap"), False, r"overlaps partition"),
+    (("--partitions", "1"), True, r"empty|no such partition"),
+])
+def test_overlapping_or_missing_partitions(console, tmp_path, args, client1_keeps, words):
+    disk = make_disk(tmp_path, "--size-mib", "64", *args)
+    c = boot(console, disk)
+    text = ""
+    for _ in range(2):
+        text += c.expect(r"blk_virt: client (\d): ([^\r\n]*)\r*\n").group(0)
+    if client1_keeps:
+        assert re.search(r"client 1: partition 1, \d+ MiB", text), text
+    else:
+        assert re.search(rf"client 1: no disk: [^\n]*({words})", text), text
+    assert re.search(rf"client 2: no disk: [^\n]*({words})", text), text
+    for _ in range(3):
+        c.expect(r"(client1|client2|blkdriver) login: ")
+    # The client without a disk says so instead of trying to mount nothing.
+    assert "the block virtualiser gave this client none" in c.raw_log(), c.tail()
+    assert "could not be mounted" not in c.raw_log(), c.tail()
