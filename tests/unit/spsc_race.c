@@ -44,3 +44,13 @@ unsigned long spsc_race_loads(void)
 {
     return loads;
 }
+
+void spsc_race_rewrite_once(uint32_t *word, uint32_t seen, void *context)
+{
+    (void)seen;
+    struct spsc_race_rewrite *r = context;
+    if (word == r->word && !r->acted) {
+        *r->other = r->value;
+        r->acted = true;
+    }
+}

@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Runs right after the code under test loaded `word` and got `seen`. */
@@ -21,5 +22,14 @@ void spsc_race_arm(spsc_race_action action, void *context, unsigned long max_loa
 void spsc_race_disarm(void);
 /* Loads since the last arm. */
 unsigned long spsc_race_loads(void);
+
+/* A ready-made action: the first time `word` is loaded, the peer writes `value` to `other`. */
+struct spsc_race_rewrite {
+    uint32_t *word;
+    uint32_t *other;
+    uint32_t value;
+    bool acted;
+};
+void spsc_race_rewrite_once(uint32_t *word, uint32_t seen, void *context);
 
 #define __atomic_load_n(word, order) spsc_race_load((word), (order))

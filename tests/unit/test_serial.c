@@ -67,31 +67,14 @@ static void queue_corrupt_indices_never_overrun(void **state)
 
 /* ---- a peer that rewrites the indices between reads (issue 13: each index read once) ---- */
 
-struct rewrite {
-    uint32_t *word;  /* the first time this word is loaded ... */
-    uint32_t *other; /* ... the peer writes `value` here */
-    uint32_t value;
-    bool acted;
-};
-
-static void rewrite_once(uint32_t *word, uint32_t seen, void *context)
-{
-    (void)seen;
-    struct rewrite *r = context;
-    if (word == r->word && !r->acted) {
-        *r->other = r->value;
-        r->acted = true;
-    }
-}
-
 static void queue_dequeue_reads_head_once(void **state)
 {
     (void)state;
     assert_int_equal(serial_enqueue_batch(&producer, "abcdef", 6), 6);
     /* Right after the consumer loads head, the producer moves it: the bytes copied and the head
      * published must both come from the head that was read, not from a second read. */
-    struct rewrite moved = {&shared.head, &shared.head, 2, false};
-    spsc_race_arm(rewrite_once, &moved, 1000);
+    struct spsc_race_rewrite moved = {&shared.head, &shared.head, 2, false};
+    spsc_race_arm(spsc_race_rewrite_once, &moved, 1000);
     char out[8] = "";
     assert_int_equal(serial_dequeue_batch(&consumer, out, 4), 4);
     spsc_race_disarm();
@@ -104,8 +87,8 @@ static void queue_peek_reads_head_once(void **state)
 {
     (void)state;
     assert_int_equal(serial_enqueue_batch(&producer, "xyz", 3), 3);
-    struct rewrite moved = {&shared.head, &shared.head, 2, false};
-    spsc_race_arm(rewrite_once, &moved, 1000);
+    struct spsc_race_rewrite moved = {&shared.head, &shared.head, 2, false};
+    spsc_race_arm(spsc_race_rewrite_once, &moved, 1000);
     char c = 0;
     assert_true(serial_queue_peek(&consumer, 1, &c));
     spsc_race_disarm();
@@ -118,8 +101,8 @@ static void queue_enqueue_reads_tail_once(void **state)
     (void)state;
     shared.head = shared.tail = 8;
     /* Right after the producer loads tail, the consumer moves it back by 3. */
-    struct rewrite moved = {&shared.tail, &shared.tail, 5, false};
-    spsc_race_arm(rewrite_once, &moved, 1000);
+    struct spsc_race_rewrite moved = {&shared.tail, &shared.tail, 5, false};
+    spsc_race_arm(spsc_race_rewrite_once, &moved, 1000);
     assert_int_equal(serial_enqueue_batch(&producer, "pq", 2), 2);
     spsc_race_disarm();
     assert_true(moved.acted);

@@ -279,23 +279,6 @@ static void tx_interleaves_two_busy_clients_in_order(void **state)
 
 /* ---- peers that change the indices while the virtualisers work (issue 13) ---- */
 
-struct rewrite {
-    uint32_t *word;  /* the first time this word is loaded ... */
-    uint32_t *other; /* ... the peer writes `value` here */
-    uint32_t value;
-    bool acted;
-};
-
-static void rewrite_once(uint32_t *word, uint32_t seen, void *context)
-{
-    (void)seen;
-    struct rewrite *r = context;
-    if (word == r->word && !r->acted) {
-        *r->other = r->value;
-        r->acted = true;
-    }
-}
-
 static void tx_client_taking_back_its_data_cannot_hang_it(void **state)
 {
     (void)state;
@@ -303,8 +286,8 @@ static void tx_client_taking_back_its_data_cannot_hang_it(void **state)
     ring_put(&out1, "hello\n");
     /* Right after the TX virtualiser reads client 1's tail, the client takes its bytes back. The
      * piece is what was there when it looked; then the queue reads as corrupt, and the call ends. */
-    struct rewrite take_back = {&out1.header.tail, &out1.header.tail, 0, false};
-    spsc_race_arm(rewrite_once, &take_back, 10000);
+    struct spsc_race_rewrite take_back = {&out1.header.tail, &out1.header.tail, 0, false};
+    spsc_race_arm(spsc_race_rewrite_once, &take_back, 10000);
     serial_tx_process(&tx, &a);
     spsc_race_disarm();
     assert_true(take_back.acted);
@@ -514,8 +497,8 @@ static void rx_counts_as_delivered_only_what_it_wrote(void **state)
     uint32_t tail = in1.header.tail;
     /* Right after the router reads client 1's head, the client scribbles over it. What the router
      * found room for is written and published whole, and counted as such. */
-    struct rewrite scribble = {&in1.header.head, &in1.header.head, tail + 5, false};
-    spsc_race_arm(rewrite_once, &scribble, 10000);
+    struct spsc_race_rewrite scribble = {&in1.header.head, &in1.header.head, tail + 5, false};
+    spsc_race_arm(spsc_race_rewrite_once, &scribble, 10000);
     serial_rx_route(&rx, 0, &a);
     spsc_race_disarm();
     assert_true(scribble.acted);
@@ -530,8 +513,8 @@ static void rx_notice_goes_whole_or_is_counted(void **state)
     (void)state;
     struct serial_rx_actions a;
     uint32_t tail = rx_notices.header.tail;
-    struct rewrite scribble = {&rx_notices.header.head, &rx_notices.header.head, tail + 7, false};
-    spsc_race_arm(rewrite_once, &scribble, 10000);
+    struct spsc_race_rewrite scribble = {&rx_notices.header.head, &rx_notices.header.head, tail + 7, false};
+    spsc_race_arm(spsc_race_rewrite_once, &scribble, 10000);
     serial_rx_router_start(&rx, &a);
     spsc_race_disarm();
     assert_true(scribble.acted);
