@@ -95,7 +95,7 @@ system-test: all
 	@$(PYTHON) $(TOP)/scripts/run-tests.py --build-dir $(B) --system $(TOP)/tests/system
 
 bench: all
-	@$(PYTHON) $(TOP)/scripts/bench.py --build-dir $(B)
+	@$(PYTHON) $(TOP)/scripts/bench.py --build-dir $(B)$(if $(ONLY), --only $(ONLY))
 
 # Minutes of @N switching and commands on the console example (not part of `make test`).
 stress: all
@@ -112,6 +112,6 @@ help:
 	@echo "  make         build everything (installs missing Debian packages first)"
 	@echo "  make run     boot EXAMPLE under QEMU on this terminal (Ctrl-a x quits)"
 	@echo "  make test    host unit tests + system tests under QEMU; last line: N passed, N failed"
-	@echo "  make bench   benchmarks, as ratios against a baseline run in the same invocation"
+	@echo "  make bench   benchmarks, as ratios against a baseline run in the same invocation (ONLY=kernel|boot|console|block)"
 	@echo "  make stress  minutes of @N switching and commands on the console example (ROUNDS=60)"
 	@echo "  examples: $(EXAMPLES)"

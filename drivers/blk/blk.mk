@@ -41,6 +41,14 @@ $(B)/host/tests/test_blk_server: $(TOP)/tests/unit/test_blk_server.c $(TOP)/driv
 
 UNIT_TESTS += $(B)/host/tests/test_blk_server
 
+$(B)/host/tests/test_blk_config: $(TOP)/tests/unit/test_blk_config.c $(TOP)/drivers/blk/blk_config.c \
+		$(TOP)/drivers/blk/queue.c $(BLK_RING_SRCS) $(wildcard $(TOP)/drivers/blk/*.h) $(TOP)/include/tessera/config.h $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) $(TOP)/tests/unit/test_blk_config.c $(TOP)/drivers/blk/blk_config.c $(TOP)/drivers/blk/queue.c \
+		$(BLK_RING_SRCS) $(HOST_LDFLAGS) -lcmocka -o $@
+
+UNIT_TESTS += $(B)/host/tests/test_blk_config
+
 # The driver VM's block server: a static Linux program in the blkdriver initramfs.
 BLK_SERVER := $(B)/drivers/blk/tessera-blk-uio
 BLK_SERVER_SRCS := $(TOP)/drivers/blk/uio/blk_uio_server.c $(TOP)/drivers/blk/server.c $(TOP)/drivers/blk/queue.c \

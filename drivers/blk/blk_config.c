@@ -53,6 +53,11 @@ bool blk_config_check_virt(const struct blk_virt_config *c, tessera_has_channel_
         __builtin_add_overflow(c->scratch_offset, BLK_TRANSFER_SIZE, &end) || end > c->driver_data_size) {
         return tessera_config_fail(error, 0, 0, "scratch_offset", "is not a mapped unit of the driver's data space");
     }
+    if (c->driver_stop_channel != BLK_CONFIG_NO_CHANNEL &&
+        (!has_channel(c->driver_stop_channel) || c->driver_stop_channel == c->driver.channel)) {
+        return tessera_config_fail(error, 0, 0, "driver_stop_channel",
+                                   "is not a channel of this PD apart from the driver's doorbell");
+    }
     if (c->client_count == 0 || c->client_count > BLK_CONFIG_MAX_CLIENTS) {
         return tessera_config_fail(error, 0, 0, "client_count", "must be 1 to BLK_CONFIG_MAX_CLIENTS");
     }

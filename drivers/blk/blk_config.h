@@ -10,10 +10,11 @@
 #include <stdint.h>
 #include <tessera/config.h>
 
-#define BLK_CONFIG_VERSION      1
+#define BLK_CONFIG_VERSION      2
 #define BLK_VIRT_CONFIG_MAGIC   0x7473626c6b767274ULL
 #define BLK_CLIENT_CONFIG_MAGIC 0x7473626c6b636c74ULL
 #define BLK_CONFIG_MAX_CLIENTS  4 /* one per MBR primary partition */
+#define BLK_CONFIG_NO_CHANNEL   0xffffffffu
 
 /* A block connection: the storage-info region and the two queues, and the channel to the peer. */
 struct blk_connection {
@@ -38,6 +39,9 @@ struct blk_virt_config {
     uint64_t driver_data_size; /* the driver's data space: the scratch unit and every client's region */
     uint64_t scratch;          /* the virtualiser's view of its scratch unit */
     uint64_t scratch_offset;   /* and the driver's */
+    /* Notified when the driver stops for good (the driver VM's VMM stopped its guest), or
+     * BLK_CONFIG_NO_CHANNEL: the disk is gone and nobody will answer what is in flight. */
+    uint32_t driver_stop_channel;
     uint32_t client_count;
     struct blk_virt_client_config clients[BLK_CONFIG_MAX_CLIENTS];
 };

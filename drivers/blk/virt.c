@@ -339,6 +339,36 @@ void blk_virt_process(struct blk_virt *v, struct blk_virt_actions *actions)
     }
 }
 
+void blk_virt_driver_stopped(struct blk_virt *v, struct blk_virt_actions *actions)
+{
+    *actions = (struct blk_virt_actions){0};
+    if (v->state == BLK_VIRT_NO_DISK) {
+        return;
+    }
+    for (uint32_t id = 0; id < BLK_VIRT_MAX_INFLIGHT; id++) {
+        struct blk_virt_inflight e = v->inflight[id];
+        if (!e.used) {
+            continue;
+        }
+        give_id(v, id);
+        if (e.client == SELF) {
+            continue;
+        }
+        struct blk_virt_client *c = &v->clients[e.client];
+        struct blk_response answer = {BLK_RESP_ERR_NO_DEVICE, e.client_id, 0, 0};
+        /* Room was kept for it when the request was taken (owed < free space). */
+        blk_enqueue_response(&c->queue, &answer);
+        c->owed--;
+        if (blk_queue_take_response_signal(&c->queue)) {
+            actions->notify_clients |= 1u << e.client;
+        }
+    }
+    v->mbr_outstanding = false;
+    no_disk(v, v->state == BLK_VIRT_RUNNING ? "the disk driver stopped (its requests in flight failed)"
+                                            : "the disk driver stopped before the disk was ready",
+            actions);
+}
+
 void blk_virt_describe_client(const struct blk_virt *v, unsigned i, char *text, unsigned size)
 {
     unsigned n = 0;

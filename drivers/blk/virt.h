@@ -5,7 +5,8 @@
  * States (blk_virt_state), in order: WAIT_DISK until the driver's storage info says ready (or
  * absent); READ_MBR while block 0 is read (a failed read is retried BLK_VIRT_MBR_TRIES times in
  * all); RUNNING once every client's partition was accepted or refused; NO_DISK if the disk never
- * became usable. A client whose partition is refused gets a storage info that says ABSENT, and a
+ * became usable, or the driver stopped (blk_virt_driver_stopped: from any state; what it had in
+ * flight is answered with an error, and so is every request after it). A client whose partition is refused gets a storage info that says ABSENT, and a
  * line naming the reason; the others keep theirs.
  *
  * RUNNING: every client request is copied once, checked against the client's partition and
@@ -98,5 +99,9 @@ bool blk_virt_add_client(struct blk_virt *v, struct blk_queue_handle queue, stru
                          uint64_t data_size, uint64_t driver_data_offset);
 /* Anything may have changed (the driver's info or queues, a client's queue): move what can move. */
 void blk_virt_process(struct blk_virt *v, struct blk_virt_actions *actions);
+/* The driver stopped for good (its VM is gone): nothing it holds will be answered. Every
+ * request in flight gets BLK_RESP_ERR_NO_DEVICE now and every later one too; clients still
+ * waiting for their disk learn they have none. */
+void blk_virt_driver_stopped(struct blk_virt *v, struct blk_virt_actions *actions);
 /* The line to print for client i (0-based) after a report: its disk or why it has none. */
 void blk_virt_describe_client(const struct blk_virt *v, unsigned i, char *text, unsigned size);

@@ -447,6 +447,68 @@ static void a_client_that_reads_no_answers_stops_only_itself(void **state)
     assert_int_equal(answered, sent);
 }
 
+/* The driver VM stops before the disk is ready: no client waits for it any longer. */
+static void a_driver_that_stops_before_the_disk_is_ready_leaves_every_client_without_one(void **state)
+{
+    (void)state;
+    process();
+    struct blk_virt_actions a;
+    blk_virt_driver_stopped(&virt, &a);
+    assert_int_equal(virt.state, BLK_VIRT_NO_DISK);
+    assert_true(a.report);
+    assert_int_equal(a.notify_clients, 3);
+    assert_int_equal(blk_storage_state(&client_info[0]), BLK_STORAGE_ABSENT);
+    char text[200];
+    describe(1, text);
+    assert_string_equal(text, "client 2: no disk: the disk driver stopped before the disk was ready");
+    /* Later requests are answered here, at once. */
+    uint32_t id = send(0, BLK_REQ_READ, 0, 1, 0);
+    process();
+    struct blk_response r = answer(0);
+    assert_int_equal(r.id, id);
+    assert_int_equal(r.status, BLK_RESP_ERR_NO_DEVICE);
+    /* A second word of the same is a no-op. */
+    blk_virt_driver_stopped(&virt, &a);
+    assert_false(a.report);
+}
+
+/* The driver VM stops with requests in flight: each gets exactly one error answer, now, and
+ * whatever the dead driver's queue still says later is ignored. */
+static void a_driver_that_stops_while_running_fails_what_it_held_and_everything_after(void **state)
+{
+    (void)state;
+    start();
+    uint32_t first = send(0, BLK_REQ_READ, 1, 1, 0);
+    uint32_t second = send(1, BLK_REQ_WRITE, 2, 1, 0);
+    process();
+    assert_int_equal(virt.clients[0].owed, 1);
+    struct blk_virt_actions a;
+    blk_virt_driver_stopped(&virt, &a);
+    assert_int_equal(a.notify_clients, 3);
+    assert_true(a.report);
+    struct blk_response r = answer(0);
+    assert_int_equal(r.id, first);
+    assert_int_equal(r.status, BLK_RESP_ERR_NO_DEVICE);
+    r = answer(1);
+    assert_int_equal(r.id, second);
+    assert_int_equal(r.status, BLK_RESP_ERR_NO_DEVICE);
+    assert_int_equal(virt.free_count, BLK_VIRT_MAX_INFLIGHT);
+    assert_int_equal(virt.clients[1].owed, 0);
+    char text[200];
+    describe(0, text);
+    assert_string_equal(text, "client 1: no disk: the disk driver stopped (its requests in flight failed)");
+    /* The dead driver's queue answering now changes nothing: nobody gets a second answer. */
+    serve(8);
+    process();
+    assert_false(blk_dequeue_response(&client_ends[0], &r));
+    assert_false(blk_dequeue_response(&client_ends[1], &r));
+    uint32_t third = send(1, BLK_REQ_READ, 0, 1, 0);
+    process();
+    r = answer(1);
+    assert_int_equal(r.id, third);
+    assert_int_equal(r.status, BLK_RESP_ERR_NO_DEVICE);
+}
+
 static void bogus_driver_answers_are_counted_and_ignored(void **state)
 {
     (void)state;
@@ -505,6 +567,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(back_pressure_loses_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(a_client_that_reads_no_answers_stops_only_itself, setup, teardown),
         cmocka_unit_test_setup_teardown(bogus_driver_answers_are_counted_and_ignored, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_driver_that_stops_before_the_disk_is_ready_leaves_every_client_without_one,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(a_driver_that_stops_while_running_fails_what_it_held_and_everything_after,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(queue_capacity_and_request_checks, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

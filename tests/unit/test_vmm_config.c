@@ -133,6 +133,22 @@ static void doorbells(void **state)
     expect(&c, NULL, 0, "doorbell_count");
 }
 
+/* A peer told of the guest's stop must be reached on a channel the VMM has. */
+static void stop_watchers(void **state)
+{
+    (void)state;
+    struct vmm_config c = good();
+    c.stop_watcher_count = 1;
+    c.stop_watchers[0] = 3;
+    struct tessera_config_error e;
+    assert_true(vmm_config_check(&c, has_channel, &e));
+    c.stop_watchers[0] = 9;
+    expect(&c, NULL, 0, "stop_watchers");
+    c.stop_watchers[0] = 3;
+    c.stop_watcher_count = VMM_CONFIG_MAX_STOP_WATCHERS + 1;
+    expect(&c, NULL, 0, "stop_watcher_count");
+}
+
 static void passthrough(void **state)
 {
     (void)state;
@@ -153,6 +169,7 @@ int main(void)
         cmocka_unit_test(virtio_devices),
         cmocka_unit_test(passthrough),
         cmocka_unit_test(doorbells),
+        cmocka_unit_test(stop_watchers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

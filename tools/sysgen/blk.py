@@ -34,6 +34,7 @@ class Blk:
                                               self.driver_responses, None)
         self.virt_scratch = self.virt.map(self.scratch)
         self.driver = None
+        self.driver_stop_channel = C("BLK_CONFIG_NO_CHANNEL")
         system.finalisers.append(self.finalise)
 
     @staticmethod
@@ -91,6 +92,9 @@ class Blk:
         at guest-physical `gpa`, maps storage info, requests, responses, data space (what
         drivers/blk/uio/blk_uio_server.c expects), and its doorbell is a channel with us."""
         channel = self.attach_driver(guest.pd)
+        # If the driver VM stops, its VMM says so: we answer what is in flight and tell the
+        # clients, instead of waiting for a disk that will never answer.
+        self.driver_stop_channel = guest.notify_on_stop(self.virt)
         guest.add_uio("blk_uio", [[self.driver_info], [self.driver_requests], [self.driver_responses],
                                   self.data_regions()], gpa, channel)
 
@@ -113,6 +117,7 @@ class Blk:
             "driver_data_size": offset,
             "scratch": self.virt_scratch,
             "scratch_offset": scratch_offset,
+            "driver_stop_channel": self.driver_stop_channel,
             "client_count": len(clients),
             "clients": clients,
         })

@@ -18,6 +18,7 @@ GICV_SIZE = 0x2000
 MAX_VIRTIO = 4  # VMM_CONFIG_MAX_VIRTIO
 MAX_PASSTHROUGH = 8  # VMM_CONFIG_MAX_PASSTHROUGH
 MAX_DOORBELLS = 2  # VMM_CONFIG_MAX_DOORBELLS
+MAX_STOP_WATCHERS = 2  # VMM_CONFIG_MAX_STOP_WATCHERS
 VIRTIO_ID_BLOCK = 2
 VIRTIO_ID_CONSOLE = 3
 
@@ -33,6 +34,7 @@ class Vmm:
         self.virtio = []
         self.passthrough = []  # (channel, intid)
         self.doorbells = []  # (intid, channel)
+        self.stop_watchers = []  # our channel to each PD told when the guest stops
         self.dts_nodes = []
         self.used_intids = set()
         system.headers.add(HEADER)
@@ -124,6 +126,15 @@ class Vmm:
         interrupts = <0 {intid - 32} 4>; /* INTID {intid}, level high: the doorbell */
     }};""")
 
+    def notify_on_stop(self, pd):
+        """`pd` is notified when this guest stops for good (powered off, or stopped by its VMM
+        after a fault); returns the channel id `pd` sees it on."""
+        if len(self.stop_watchers) >= MAX_STOP_WATCHERS:
+            raise DescriptionError(f"{self.pd.name}: more than {MAX_STOP_WATCHERS} PDs told of its guest's stop")
+        ours, theirs = self.system.channel(self.pd, pd)
+        self.stop_watchers.append(ours)
+        return theirs
+
     def finalise(self):
         self.pd.add_config("vmm_config", "vmm_config", {
             "magic": C("VMM_CONFIG_MAGIC"),
@@ -143,4 +154,6 @@ class Vmm:
             "virtio": list(self.virtio),
             "doorbell_count": len(self.doorbells),
             "doorbells": [{"intid": intid, "channel": ch} for intid, ch in self.doorbells],
+            "stop_watcher_count": len(self.stop_watchers),
+            "stop_watchers": list(self.stop_watchers),
         })

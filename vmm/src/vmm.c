@@ -69,6 +69,9 @@ static void stop_guest(struct vmm_guest *guest, const char *why)
     microkit_vcpu_stop(guest->vcpu);
     guest->running = false;
     tessera_printf("VMM|%s: guest stopped: %s\n", guest->name, why);
+    for (unsigned i = 0; i < guest->stop_watcher_count; i++) {
+        microkit_notify(guest->stop_watchers[i]);
+    }
 }
 
 bool vmm_start_guest(struct vmm_guest *guest)

@@ -146,6 +146,14 @@ bool vmm_config_check(const struct vmm_config *c, tessera_has_channel_fn has_cha
             return tessera_config_fail(error, "doorbells", i, "channel", "is not a channel of this PD");
         }
     }
+    if (c->stop_watcher_count > VMM_CONFIG_MAX_STOP_WATCHERS) {
+        return tessera_config_fail(error, 0, 0, "stop_watcher_count", "is more than VMM_CONFIG_MAX_STOP_WATCHERS");
+    }
+    for (unsigned i = 0; i < c->stop_watcher_count; i++) {
+        if (!has_channel(c->stop_watchers[i])) {
+            return tessera_config_fail(error, 0, 0, "stop_watchers", "holds a channel this PD does not have");
+        }
+    }
     return true;
 }
 

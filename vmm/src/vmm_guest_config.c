@@ -29,5 +29,7 @@ bool vmm_guest_configure(struct vmm_guest *guest, const struct vmm_config *confi
             (struct vmm_passthrough_irq){config->passthrough[i].intid, config->passthrough[i].channel};
     }
     guest->passthrough_count = config->passthrough_count;
+    guest->stop_watchers = config->stop_watchers;
+    guest->stop_watcher_count = config->stop_watcher_count;
     return true;
 }

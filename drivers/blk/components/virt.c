@@ -75,11 +75,15 @@ void init(void)
 
 void notified(microkit_channel ch)
 {
-    (void)ch; /* the driver or a client moved: either way, move what can move */
     if (!ready) {
         return;
     }
     struct blk_virt_actions actions;
+    if (config->driver_stop_channel != BLK_CONFIG_NO_CHANNEL && ch == config->driver_stop_channel) {
+        blk_virt_driver_stopped(&virt, &actions);
+        act(&actions);
+    }
+    /* The driver or a client moved: either way, move what can move. */
     blk_virt_process(&virt, &actions);
     act(&actions);
 }

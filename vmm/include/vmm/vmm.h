@@ -52,6 +52,8 @@ struct vmm_guest {
     const char *bootargs;
     struct vmm_passthrough_irq passthrough[VMM_MAX_PASSTHROUGH];
     unsigned passthrough_count;
+    const uint32_t *stop_watchers; /* channels told when the guest stops for good */
+    unsigned stop_watcher_count;
     /* state */
     struct vgic vgic;
     unsigned gic_version;

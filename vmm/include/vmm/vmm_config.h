@@ -12,12 +12,13 @@
 #include <tessera/config.h>
 
 #define VMM_CONFIG_MAGIC           0x74737376636f6e66ULL
-#define VMM_CONFIG_VERSION         1
+#define VMM_CONFIG_VERSION         2
 #define VMM_CONFIG_NAME_MAX        32
 #define VMM_CONFIG_BOOTARGS_MAX    256
 #define VMM_CONFIG_MAX_PASSTHROUGH 8
 #define VMM_CONFIG_MAX_VIRTIO      4
 #define VMM_CONFIG_MAX_DOORBELLS   2
+#define VMM_CONFIG_MAX_STOP_WATCHERS 2
 #define VMM_CONFIG_RAM_ALIGN       0x200000ULL /* guest RAM is mapped in 2 MiB pages */
 #define VMM_CONFIG_VIRTIO_ALIGN    0x200ULL
 
@@ -62,6 +63,11 @@ struct vmm_config {
     struct vmm_virtio_config virtio[VMM_CONFIG_MAX_VIRTIO];
     uint32_t doorbell_count;
     struct vmm_doorbell_config doorbells[VMM_CONFIG_MAX_DOORBELLS];
+    /* Channels notified when the guest stops for good (powered off, or stopped by the VMM):
+     * peers that would otherwise wait for it forever, such as the block virtualiser waiting for
+     * the driver VM's disk. */
+    uint32_t stop_watcher_count;
+    uint32_t stop_watchers[VMM_CONFIG_MAX_STOP_WATCHERS];
 };
 
 bool vmm_config_check(const struct vmm_config *c, tessera_has_channel_fn has_channel,
