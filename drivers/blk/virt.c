@@ -364,8 +364,9 @@ void blk_virt_driver_stopped(struct blk_virt *v, struct blk_virt_actions *action
         }
     }
     v->mbr_outstanding = false;
-    no_disk(v, v->state == BLK_VIRT_RUNNING ? "the disk driver stopped (its requests in flight failed)"
-                                            : "the disk driver stopped before the disk was ready",
+    no_disk(v,
+            v->state == BLK_VIRT_RUNNING ? "the disk driver stopped (its requests in flight failed)"
+                                         : "the disk driver stopped before the disk was ready",
             actions);
 }
 

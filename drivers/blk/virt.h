@@ -6,8 +6,8 @@
  * absent); READ_MBR while block 0 is read (a failed read is retried BLK_VIRT_MBR_TRIES times in
  * all); RUNNING once every client's partition was accepted or refused; NO_DISK if the disk never
  * became usable, or the driver stopped (blk_virt_driver_stopped: from any state; what it had in
- * flight is answered with an error, and so is every request after it). A client whose partition is refused gets a storage info that says ABSENT, and a
- * line naming the reason; the others keep theirs.
+ * flight is answered with an error, and so is every request after it). A client whose partition is refused gets a
+ * storage info that says ABSENT, and a line naming the reason; the others keep theirs.
  *
  * RUNNING: every client request is copied once, checked against the client's partition and
  * data region, translated (block + partition start; data offset into the driver's view of that

@@ -44,6 +44,8 @@ def test_driver_vm_serves_the_partitions_to_their_clients(console, tmp_path):
     for _ in range(3):
         c.expect(r"(client1|client2|blkdriver) login: ")
     served(c)
+    # Linux's own drivers follow the protocol: no VMM has a driver error to tell.
+    assert "the guest's driver" not in c.raw_log(), c.tail()
 
 
 @pytest.mark.parametrize("defect, words", [
@@ -246,6 +248,9 @@ def test_a_client_writing_garbage_to_its_disk_device_cannot_stop_the_others(cons
         c.child.expect(r"misbehave-virtio: rings of random bytes at 0x[0-9a-f]+, notified: done", timeout=240)
     except pexpect.TIMEOUT:
         pass
+    # Its VMM said what the guest did, and nothing was said of anyone else.
+    told = re.findall(r"VMM\|(\w+): virtio block at 0x[0-9a-f]+: the guest's driver ([^(\r\n]*)", c.raw_log())
+    assert told and all(who == "client1" for who, _ in told), f"what the VMMs told: {told}\n{c.tail()}"
     switch(c, 2)
     c.run("echo 3 > /proc/sys/vm/drop_caches")
     assert c.run("md5sum < /mnt/before").split()[0] == before, "client 2's file changed"
@@ -254,3 +259,24 @@ def test_a_client_writing_garbage_to_its_disk_device_cannot_stop_the_others(cons
     c.run("cp /tmp/after /mnt/after && sync && echo 3 > /proc/sys/vm/drop_caches", timeout=120)
     assert c.run("md5sum < /mnt/after").split()[0] == after
     assert "I/O error" not in c.run("dmesg | grep -i vda || true"), c.tail()
+
+
+def test_when_the_driver_vm_stops_the_clients_get_errors_not_a_hang(console, tmp_path):
+    """The driver VM powers off under running clients: its VMM tells the block virtualiser, which
+    fails what was in flight and everything after, so a client's read ends in an I/O error at
+    once instead of waiting for a disk that will never answer; the console carries on."""
+    disk = make_disk(tmp_path, "--size-mib", "64")
+    c = boot(console, disk)
+    login_clients(c)
+    switch(c, 3)
+    c.child.send("\r")
+    c.expect(r"blkdriver login: ")
+    login_here(c, "blkdriver")
+    c.child.sendline("poweroff -f")
+    c.expect(r"VMM\|blkdriver: guest stopped: powered off")
+    c.expect(r"blk_virt: no disk: the disk driver stopped")
+    switch(c, 1)
+    status, out = c.run_status("dd if=/dev/vda of=/dev/null bs=4k count=1 skip=77 iflag=direct", timeout=60)
+    assert status != 0, f"a read of a disk whose driver is gone succeeded: {out}"
+    assert "I/O error" in out or "Input/output error" in out, out
+    assert c.run("echo still-here") == "still-here"

@@ -157,6 +157,7 @@ bool vmm_start_guest(struct vmm_guest *guest)
          * after a power cycle, and touches no guest memory until a new driver sets it up. */
         for (unsigned i = 0; i < guest->virtio_count; i++) {
             virtio_mmio_reset(guest->virtio[i].transport);
+            guest->virtio[i].reported = 0;
         }
     }
     for (unsigned i = 0; i < TESSERA_USER_CONTEXT_WORDS; i++) {
@@ -338,15 +339,57 @@ void vmm_virq_update(struct vmm_guest *guest, unsigned virq)
 
 /* A virtio device's window, line and interrupt, as adaptors between the registries' generic
  * handlers and the transport. */
-static uint64_t virtio_read(void *transport, uint64_t offset, unsigned size)
+static const char *virtio_device_name(uint32_t device_id)
 {
-    return virtio_mmio_read(transport, offset, size);
+    switch (device_id) {
+    case 2:
+        return "virtio block";
+    case 3:
+        return "virtio console";
+    default:
+        return "virtio device";
+    }
 }
 
-static void virtio_write(void *transport, uint64_t offset, unsigned size, uint64_t value)
+/* What the guest's driver got wrong, told once per kind per boot: a person learns that the guest
+ * misbehaves, and a guest that keeps at it cannot flood the console with our lines. */
+static void report_driver_errors(struct vmm_virtio *v)
 {
+    const struct virtio_mmio *t = v->transport;
+    const struct {
+        bool happened;
+        const char *what;
+    } kinds[] = {
+        {t->bad_accesses != 0, "accessed registers the device does not have"},
+        {t->bad_queue_setups != 0, "set up a queue the device cannot take"},
+        {t->bad_status_writes != 0, "skipped or reversed initialisation steps"},
+        {t->refused_features != 0, "asked for features it was not offered"},
+        {t->ignored_notifies != 0, "notified a queue that is not ready"},
+        {(t->status & VIRTIO_STATUS_NEEDS_RESET) != 0, "put malformed requests in its queue: the device needs a reset"},
+    };
+    for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        if (kinds[i].happened && !(v->reported & (1u << i))) {
+            v->reported |= 1u << i;
+            tessera_printf("VMM|%s: %s at 0x%lx: the guest's driver %s (told once per boot)\n", v->guest->name,
+                           virtio_device_name(t->info.device_id), v->gpa, kinds[i].what);
+        }
+    }
+}
+
+static uint64_t virtio_read(void *binding, uint64_t offset, unsigned size)
+{
+    struct vmm_virtio *v = binding;
+    uint64_t value = virtio_mmio_read(v->transport, offset, size);
+    report_driver_errors(v);
+    return value;
+}
+
+static void virtio_write(void *binding, uint64_t offset, unsigned size, uint64_t value)
+{
+    struct vmm_virtio *v = binding;
     /* Wider than 32 bits is refused by the transport (size 8), so nothing is lost here. */
-    virtio_mmio_write(transport, offset, size, (uint32_t)value);
+    virtio_mmio_write(v->transport, offset, size, (uint32_t)value);
+    report_driver_errors(v);
 }
 
 static bool virtio_line(void *transport)
@@ -366,15 +409,16 @@ bool vmm_register_virtio(struct vmm_guest *guest, uint64_t gpa, unsigned intid, 
     if (guest->virtio_count >= VMM_MAX_VIRTIO || transport->ops.queue_notify == NULL) {
         return false;
     }
+    struct vmm_virtio *v = &guest->virtio[guest->virtio_count];
     if (!virq_registry_add(&guest->virqs, intid, virtio_line, transport)) {
         return false;
     }
-    if (!mmio_registry_add(&guest->mmio, gpa, VIRTIO_MMIO_SIZE, virtio_read, virtio_write, transport)) {
+    if (!mmio_registry_add(&guest->mmio, gpa, VIRTIO_MMIO_SIZE, virtio_read, virtio_write, v)) {
         virq_registry_remove(&guest->virqs, intid);
         return false;
     }
-    struct vmm_virtio *v = &guest->virtio[guest->virtio_count++];
-    *v = (struct vmm_virtio){guest, transport, intid};
+    *v = (struct vmm_virtio){guest, transport, intid, gpa, 0};
+    guest->virtio_count++;
     virtio_mmio_set_interrupt(transport, virtio_interrupt, v);
     return true;
 }

@@ -28,6 +28,8 @@ struct vmm_virtio {
     struct vmm_guest *guest;
     struct virtio_mmio *transport;
     unsigned virq;
+    uint64_t gpa;
+    unsigned reported; /* the kinds of driver error already told this boot (one bit each) */
 };
 
 struct vmm_guest {

@@ -11,16 +11,16 @@
 #include <stdint.h>
 #include <tessera/config.h>
 
-#define VMM_CONFIG_MAGIC           0x74737376636f6e66ULL
-#define VMM_CONFIG_VERSION         2
-#define VMM_CONFIG_NAME_MAX        32
-#define VMM_CONFIG_BOOTARGS_MAX    256
-#define VMM_CONFIG_MAX_PASSTHROUGH 8
-#define VMM_CONFIG_MAX_VIRTIO      4
-#define VMM_CONFIG_MAX_DOORBELLS   2
+#define VMM_CONFIG_MAGIC             0x74737376636f6e66ULL
+#define VMM_CONFIG_VERSION           2
+#define VMM_CONFIG_NAME_MAX          32
+#define VMM_CONFIG_BOOTARGS_MAX      256
+#define VMM_CONFIG_MAX_PASSTHROUGH   8
+#define VMM_CONFIG_MAX_VIRTIO        4
+#define VMM_CONFIG_MAX_DOORBELLS     2
 #define VMM_CONFIG_MAX_STOP_WATCHERS 2
-#define VMM_CONFIG_RAM_ALIGN       0x200000ULL /* guest RAM is mapped in 2 MiB pages */
-#define VMM_CONFIG_VIRTIO_ALIGN    0x200ULL
+#define VMM_CONFIG_RAM_ALIGN         0x200000ULL /* guest RAM is mapped in 2 MiB pages */
+#define VMM_CONFIG_VIRTIO_ALIGN      0x200ULL
 
 /* An interrupt of a passed-through device: the VMM's IRQ channel and the INTID the guest sees. */
 struct vmm_passthrough_irq_config {
