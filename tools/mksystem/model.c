@@ -284,7 +284,7 @@ static bool parse_map(const struct xml_node *node, struct system *sys, bool in_v
         return false;
     }
     uint64_t end;
-    if (__builtin_add_overflow(vaddr, sys->regions[region].size, &end) || end > (1ULL << 40)) {
+    if (__builtin_add_overflow(vaddr, sys->regions[region].size, &end) || end > ADDRESS_SPACE_LIMIT) {
         diag_error(node->line, "<map> of '%s' at 0x%llx runs past the 40-bit address space", mr,
                    (unsigned long long)vaddr);
         return false;
@@ -387,6 +387,23 @@ static bool find_program(const char *search_path, const char *program, char *out
     return false;
 }
 
+/* Every segment of a PD program, in whole pages, inside the PD's 40-bit address space (elf_load
+ * has checked that no segment wraps past 2^64). */
+static bool program_fits(const struct xml_node *node, const char *pd_name, const char *path, const struct elf_file *elf)
+{
+    for (unsigned i = 0; i < elf->segment_count; i++) {
+        const struct elf_segment *seg = &elf->segments[i];
+        if (seg->vaddr >= ADDRESS_SPACE_LIMIT || ADDRESS_SPACE_LIMIT - seg->vaddr < seg->mem_size) {
+            diag_error(node->line,
+                       "program image of '%s': '%s': loadable segment %u (vaddr 0x%llx, memsz 0x%llx) lies outside "
+                       "the 40-bit address space of a PD",
+                       pd_name, path, seg->index, (unsigned long long)seg->vaddr, (unsigned long long)seg->mem_size);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool parse_pd(const struct xml_node *node, struct system *sys, int parent, const char *search_path)
 {
     static const char *const allowed[] = {"name", "priority",   "budget", "period", "passive",
@@ -471,6 +488,8 @@ static bool parse_pd(const struct xml_node *node, struct system *sys, int parent
                 ok = false;
             } else if (!elf_load(resolved, &pd->elf, why, sizeof(why))) {
                 diag_error(child->line, "program image of '%s': %s", name, why);
+                ok = false;
+            } else if (!program_fits(child, name, resolved, &pd->elf)) {
                 ok = false;
             }
         } else if (strcmp(child->name, "map") == 0) {
