@@ -36,6 +36,8 @@ VIRTIO_TRANSPORT := $(VMM_SRC)/virtio_mmio.c $(VMM_SRC)/guest_ram.c
 
 $(eval $(call vmm_host_test,test_vmm_core,$(VMM_SRC)/mmio_decode.c $(VMM_SRC)/vgic.c $(VMM_SRC)/vgic_v2.c \
 	$(VMM_SRC)/psci.c $(VMM_SRC)/fdt.c $(VMM_SRC)/linux.c))
+# Device-tree patching against blobs whose header lies about their layout.
+$(eval $(call vmm_host_test,test_fdt,$(VMM_SRC)/fdt.c))
 $(eval $(call vmm_host_test,test_vgic_v3,$(VMM_SRC)/vgic.c $(VMM_SRC)/vgic_v2.c $(VMM_SRC)/vgic_v3.c))
 $(eval $(call vmm_host_test,test_mmio_registry,$(VMM_SRC)/mmio_registry.c))
 $(eval $(call vmm_host_test,test_virtio_mmio,$(VIRTIO_TRANSPORT) $(FAKE_VIRTIO_DRIVER)))

@@ -5,34 +5,58 @@
  */
 #include <kernel/sysimage_check.h>
 
-static void set_error(char *error, unsigned size, const char *prefix, unsigned index, const char *what)
+/* The error sentence, built piece by piece into the caller's buffer (no libc in the kernel);
+ * whatever does not fit is cut, and the text always ends in a NUL. */
+struct message {
+    char *text;
+    unsigned size;
+    unsigned length;
+};
+
+static void put_text(struct message *m, const char *s)
 {
-    unsigned n = 0;
-    if (size == 0) {
-        return;
+    for (; *s != '\0' && m->length + 1 < m->size; s++) {
+        m->text[m->length++] = *s;
     }
-    for (const char *s = prefix; *s != '\0' && n + 1 < size; s++) {
-        error[n++] = *s;
-    }
+    m->text[m->length] = '\0';
+}
+
+static void put_number(struct message *m, unsigned value)
+{
     char digits[12];
     unsigned count = 0;
     do {
-        digits[count++] = (char)('0' + index % 10);
-        index /= 10;
-    } while (index != 0);
-    while (count > 0 && n + 1 < size) {
-        error[n++] = digits[--count];
+        digits[count++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    char digit[2] = {0, 0};
+    while (count > 0) {
+        digit[0] = digits[--count];
+        put_text(m, digit);
     }
-    if (n + 1 < size) {
-        error[n++] = ':';
+}
+
+/* False if there is no room for even the terminating NUL. */
+static bool message_start(struct message *m, char *error, unsigned size)
+{
+    *m = (struct message){error, size, 0};
+    if (size == 0) {
+        return false;
     }
-    if (n + 1 < size) {
-        error[n++] = ' ';
+    error[0] = '\0';
+    return true;
+}
+
+static void set_error(char *error, unsigned size, const char *prefix, unsigned index, const char *what)
+{
+    struct message m;
+    if (!message_start(&m, error, size)) {
+        return;
     }
-    for (const char *s = what; *s != '\0' && n + 1 < size; s++) {
-        error[n++] = *s;
-    }
-    error[n] = '\0';
+    put_text(&m, prefix);
+    put_number(&m, index);
+    put_text(&m, ": ");
+    put_text(&m, what);
 }
 
 static bool ranges_overlap(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size)
@@ -61,6 +85,50 @@ static bool physical_range_ok(const struct sysimage_board *board, uint64_t base,
         if (base >= board->device_ranges[i][0] && end <= board->device_ranges[i][1]) {
             return true;
         }
+    }
+    return false;
+}
+
+/* The first slot before PD `pd`'s id `id` (in image order: PDs, then ids) that is an IRQ with
+ * the same INTID. Bounded: at most SYSIMAGE_MAX_PDS * SYSIMAGE_IDS slots per call. */
+static bool earlier_irq(const struct sysimage *image, unsigned pd, unsigned id, unsigned *first_pd, unsigned *first_id)
+{
+    uint16_t intid = image->pds[pd].ids[id].intid;
+    for (unsigned q = 0; q <= pd; q++) {
+        unsigned end = q == pd ? id : SYSIMAGE_IDS;
+        for (unsigned j = 0; j < end; j++) {
+            const struct sysimage_id *slot = &image->pds[q].ids[j];
+            if (slot->kind == SYSIMAGE_ID_IRQ && slot->intid == intid) {
+                *first_pd = q;
+                *first_id = j;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* The kernel routes each INTID to exactly one PD id (irq_register asserts it): a second use is
+ * refused here with both uses named, so a bad image stops the boot with a sentence. */
+static bool irq_unique(const struct sysimage *image, unsigned pd, unsigned id, char *error, unsigned error_size)
+{
+    unsigned first_pd, first_id;
+    struct message m;
+    if (!earlier_irq(image, pd, id, &first_pd, &first_id)) {
+        return true;
+    }
+    if (message_start(&m, error, error_size)) {
+        put_text(&m, "PD ");
+        put_number(&m, pd);
+        put_text(&m, ": IRQ ");
+        put_number(&m, image->pds[pd].ids[id].intid);
+        put_text(&m, " (id ");
+        put_number(&m, id);
+        put_text(&m, ") is already given to PD ");
+        put_number(&m, first_pd);
+        put_text(&m, " (id ");
+        put_number(&m, first_id);
+        put_text(&m, ")");
     }
     return false;
 }
@@ -130,6 +198,9 @@ static bool check_pd(const struct sysimage *image, const struct sysimage_board *
         } else if (slot->kind == SYSIMAGE_ID_IRQ) {
             if (slot->intid < 32 || slot->intid > board->max_intid) {
                 set_error(error, error_size, "PD ", index, "IRQ is not an SPI of this board");
+                return false;
+            }
+            if (!irq_unique(image, index, id, error, error_size)) {
                 return false;
             }
         } else if (slot->kind != SYSIMAGE_ID_UNUSED) {

@@ -206,6 +206,20 @@ static void a_bad_image_stops_the_boot(void **state)
     assert_int_equal(fake_zero_count, 0);
 }
 
+/* One INTID in two PDs: refused by the image check, with both owners named, before any IRQ is
+ * registered (not an assertion in irq_register). */
+static void an_irq_given_twice_stops_the_boot_with_a_message(void **state)
+{
+    (void)state;
+    image->pds[0].ids[4] = (struct sysimage_id){SYSIMAGE_ID_IRQ, 0, 0, 0, UART_INTID, 0};
+    assert_true(FAKE_PANICS(fake_boot(image)));
+    if (strstr(fake_panic_message, "bad system image: PD 1: IRQ 33 (id 7) is already given to PD 0 (id 4)") == NULL) {
+        fail_msg("panic message: %s", fake_panic_message);
+    }
+    assert_false(fake_irq_configured[UART_INTID]);
+    assert_int_equal(fake_roots, 0);
+}
+
 static void overlapping_maps_stop_the_boot(void **state)
 {
     (void)state;
@@ -225,6 +239,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(ranges_the_image_asks_are_zeroed, setup, teardown),
         cmocka_unit_test_setup_teardown(a_second_boot_starts_from_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(a_bad_image_stops_the_boot, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_irq_given_twice_stops_the_boot_with_a_message, setup, teardown),
         cmocka_unit_test_setup_teardown(overlapping_maps_stop_the_boot, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

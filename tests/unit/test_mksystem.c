@@ -2,7 +2,8 @@
  * The .system tool, run as a user runs it: every malformed file under tests/mksystem/bad must
  * fail with exit status 1, one `file:line: message` naming the problem (given in the file's
  * "expect" comment), and no output; a valid file must produce the layout and system image it
- * describes, with every symbol patched.
+ * describes, with every symbol patched. Corrupt program images are made at start from the fixture
+ * program (one program header changed each) into the work directory, which is on the search path.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -30,14 +31,146 @@ static char work_dir[256];
 static void run_mksystem(const char *system_file, const char *image, struct run *run)
 {
     char command[2048];
-    snprintf(command, sizeof(command), "%s %s --kernel %s/kernel.elf --search-path %s:%s -o %s --report %s.txt 2>&1",
-             MKSYSTEM_PATH, system_file, FIXTURE_DIR, FIXTURE_DIR, TESTS_DIR, image, image);
+    snprintf(command, sizeof(command), "%s %s --kernel %s/kernel.elf --search-path %s:%s:%s -o %s --report %s.txt 2>&1",
+             MKSYSTEM_PATH, system_file, FIXTURE_DIR, FIXTURE_DIR, TESTS_DIR, work_dir, image, image);
     FILE *p = popen(command, "r");
     assert_non_null(p);
     size_t n = fread(run->output, 1, sizeof(run->output) - 1, p);
     run->output[n] = '\0';
     int status = pclose(p);
     run->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* A copy of the fixture program with program header 1 (its read-only data, a PT_LOAD) changed,
+ * and optionally one symbol: the bad files name these by file name. Sizes are set explicitly,
+ * so the expected messages do not depend on how big the fixture's segment happens to be. */
+struct corrupt_elf {
+    const char *name;
+    uint64_t offset, vaddr, filesz, memsz; /* the program header's new fields (offset 0: kept) */
+    const char *symbol;                    /* NULL, or a symbol given this value and size */
+    uint64_t symbol_value, symbol_size;
+};
+
+#define FIXTURE_SEGMENT_VADDR 0x201000ULL /* runtime/pd.ld: the second page of the program */
+
+static const struct corrupt_elf corrupt_programs[] = {
+    {.name = "segment-end-wraps.elf", .vaddr = 0xfffffffffffff000ULL, .filesz = 0x80, .memsz = 0x80},
+    {.name = "segment-memsz-wraps.elf", .vaddr = FIXTURE_SEGMENT_VADDR, .filesz = 0x80, .memsz = 0xffffffffffffff00ULL},
+    {.name = "segment-above-40-bits.elf", .vaddr = 1ULL << 40, .filesz = 0x80, .memsz = 0x80},
+    {.name = "segment-filesz-above-memsz.elf", .vaddr = FIXTURE_SEGMENT_VADDR, .filesz = 0x81, .memsz = 0x80},
+    {.name = "segment-past-file.elf",
+     .offset = 0x1000000,
+     .vaddr = FIXTURE_SEGMENT_VADDR,
+     .filesz = 0x80,
+     .memsz = 0x80},
+    {.name = "segment-offset-wraps.elf",
+     .offset = 0xffffffffffffff80ULL,
+     .vaddr = FIXTURE_SEGMENT_VADDR,
+     .filesz = 0x80,
+     .memsz = 0x80},
+    /* region_table[1] is 8 bytes past a symbol at 2^64 - 8: that wraps to address 0, where this
+     * program has a segment the patch must not land in. */
+    {.name = "symbol-wraps.elf",
+     .vaddr = 0,
+     .filesz = 0x80,
+     .memsz = 0x80,
+     .symbol = "region_table",
+     .symbol_value = 0xfffffffffffffff8ULL,
+     .symbol_size = 24},
+};
+
+/* Field offsets in an ELF64 header and program header (System V gABI). */
+#define EHDR_PHOFF  32
+#define PHDR_SIZE   56
+#define PHDR_OFFSET 8
+#define PHDR_VADDR  16
+#define PHDR_FILESZ 32
+#define PHDR_MEMSZ  40
+#define EHDR_SHOFF  40
+#define EHDR_SHNUM  60
+#define SHDR_SIZE   64
+#define SHDR_TYPE   4
+#define SHDR_OFFSET 24
+#define SHDR_SIZE_F 32
+#define SHDR_LINK   40
+#define SHT_SYMTAB  2
+#define SYM_SIZE    24
+#define SYM_VALUE   8
+#define SYM_SIZE_F  16
+
+/* Give `name` a new value and size in the copy's symbol table. */
+static void set_symbol(unsigned char *elf, size_t size, const char *name, uint64_t value, uint64_t sym_size)
+{
+    uint64_t shoff;
+    uint16_t shnum;
+    memcpy(&shoff, elf + EHDR_SHOFF, 8);
+    memcpy(&shnum, elf + EHDR_SHNUM, 2);
+    assert_true(shoff + (uint64_t)shnum * SHDR_SIZE <= size);
+    for (unsigned i = 0; i < shnum; i++) {
+        const unsigned char *sh = elf + shoff + (uint64_t)i * SHDR_SIZE;
+        uint32_t type, link;
+        uint64_t offset, length, str_offset;
+        memcpy(&type, sh + SHDR_TYPE, 4);
+        if (type != SHT_SYMTAB) {
+            continue;
+        }
+        memcpy(&offset, sh + SHDR_OFFSET, 8);
+        memcpy(&length, sh + SHDR_SIZE_F, 8);
+        memcpy(&link, sh + SHDR_LINK, 4);
+        memcpy(&str_offset, elf + shoff + (uint64_t)link * SHDR_SIZE + SHDR_OFFSET, 8);
+        for (uint64_t at = offset; at + SYM_SIZE <= offset + length; at += SYM_SIZE) {
+            uint32_t name_offset;
+            memcpy(&name_offset, elf + at, 4);
+            if (strcmp((const char *)elf + str_offset + name_offset, name) == 0) {
+                memcpy(elf + at + SYM_VALUE, &value, 8);
+                memcpy(elf + at + SYM_SIZE_F, &sym_size, 8);
+                return;
+            }
+        }
+    }
+    fail_msg("symbol %s is not in the fixture program", name);
+}
+
+static void write_corrupt_elf(const unsigned char *fixture, size_t size, const struct corrupt_elf *c)
+{
+    unsigned char *copy = malloc(size);
+    assert_non_null(copy);
+    memcpy(copy, fixture, size);
+    uint64_t phoff;
+    memcpy(&phoff, copy + EHDR_PHOFF, 8);
+    unsigned char *ph = copy + phoff + PHDR_SIZE; /* program header 1 */
+    assert_true(phoff + 2 * PHDR_SIZE <= size);
+    if (c->offset != 0) {
+        memcpy(ph + PHDR_OFFSET, &c->offset, 8);
+    }
+    memcpy(ph + PHDR_VADDR, &c->vaddr, 8);
+    memcpy(ph + PHDR_FILESZ, &c->filesz, 8);
+    memcpy(ph + PHDR_MEMSZ, &c->memsz, 8);
+    if (c->symbol != NULL) {
+        set_symbol(copy, size, c->symbol, c->symbol_value, c->symbol_size);
+    }
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", work_dir, c->name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(copy, 1, size, f), size);
+    fclose(f);
+    free(copy);
+}
+
+static int make_corrupt_programs(void **state)
+{
+    (void)state;
+    FILE *f = fopen(FIXTURE_DIR "/pd.elf", "rb");
+    assert_non_null(f);
+    static unsigned char fixture[1 << 20];
+    size_t size = fread(fixture, 1, sizeof(fixture), f);
+    fclose(f);
+    assert_true(size > 0 && size < sizeof(fixture));
+    for (size_t i = 0; i < sizeof(corrupt_programs) / sizeof(corrupt_programs[0]); i++) {
+        write_corrupt_elf(fixture, size, &corrupt_programs[i]);
+    }
+    return 0;
 }
 
 static void bad_file_is_refused(void **state)
@@ -290,7 +423,7 @@ int main(void)
         tests[count++] = (struct CMUnitTest){name, bad_file_is_refused, NULL, NULL, name};
     }
     closedir(dir);
-    int failures = _cmocka_run_group_tests("mksystem", tests, count, NULL, NULL);
+    int failures = _cmocka_run_group_tests("mksystem", tests, count, make_corrupt_programs, NULL);
     char command[512];
     snprintf(command, sizeof(command), "rm -rf %s", work_dir);
     if (system(command) != 0) {

@@ -165,6 +165,32 @@ static void irq_not_an_spi(void **state)
     assert_refused("SPI");
 }
 
+/* The kernel routes an INTID to one PD id: a second owner would trip IRQ registration. */
+static void irq_in_two_pds(void **state)
+{
+    (void)state;
+    image->pds[0].ids[5] = (struct sysimage_id){SYSIMAGE_ID_IRQ, 0, 0, 0, 33, 0};
+    assert_refused("PD 1: IRQ 33 (id 7) is already given to PD 0 (id 5)");
+}
+
+static void irq_twice_in_one_pd(void **state)
+{
+    (void)state;
+    image->pds[1].ids[9] = (struct sysimage_id){SYSIMAGE_ID_IRQ, 0, 0, SYSIMAGE_IRQ_EDGE, 33, 0};
+    assert_refused("PD 1: IRQ 33 (id 9) is already given to PD 1 (id 7)");
+}
+
+static void distinct_irqs_pass(void **state)
+{
+    (void)state;
+    image->pds[0].ids[5] = (struct sysimage_id){SYSIMAGE_ID_IRQ, 0, 0, 0, 34, 0};
+    image->pds[1].ids[9] = (struct sysimage_id){SYSIMAGE_ID_IRQ, 0, 0, 0, 287, 0};
+    bool ok = sysimage_check(image, &board, error, sizeof(error));
+    if (!ok) {
+        fail_msg("refused: %s", error);
+    }
+}
+
 static void ipc_buffer_not_in_ram(void **state)
 {
     (void)state;
@@ -218,6 +244,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(channel_ends_disagree, setup, teardown),
         cmocka_unit_test_setup_teardown(ppc_to_lower_priority, setup, teardown),
         cmocka_unit_test_setup_teardown(irq_not_an_spi, setup, teardown),
+        cmocka_unit_test_setup_teardown(irq_in_two_pds, setup, teardown),
+        cmocka_unit_test_setup_teardown(irq_twice_in_one_pd, setup, teardown),
+        cmocka_unit_test_setup_teardown(distinct_irqs_pass, setup, teardown),
         cmocka_unit_test_setup_teardown(ipc_buffer_not_in_ram, setup, teardown),
         cmocka_unit_test_setup_teardown(name_not_terminated, setup, teardown),
         cmocka_unit_test_setup_teardown(budget_above_period, setup, teardown),

@@ -321,8 +321,8 @@ static void fdt_refuses_malformed_blobs(void **state)
     bad[0] ^= 0xff; /* magic */
     assert_int_equal(fdt_check(bad, sizeof(bad)), FDT_BAD_HEADER);
     memcpy(bad, blob, n);
-    bad[8] = 0x7f; /* struct offset beyond the blob */
-    assert_int_equal(fdt_check(bad, sizeof(bad)), FDT_BAD_HEADER);
+    bad[8] = 0x7f; /* struct offset beyond the blob: a block outside totalsize */
+    assert_int_equal(fdt_check(bad, sizeof(bad)), FDT_BAD_LAYOUT);
     memcpy(bad, blob, n);
     uint32_t off_struct = (uint32_t)bad[8] << 24 | bad[9] << 16 | bad[10] << 8 | bad[11];
     bad[off_struct + 3] = 7; /* unknown token */

@@ -44,6 +44,36 @@ static bool in_file(uint64_t offset, uint64_t length, size_t size)
     return !__builtin_add_overflow(offset, length, &end) && end <= size;
 }
 
+/* A loadable segment must be loadable as written: its bytes in the file, no more of them than
+ * it occupies in memory, and its memory range not wrapping past 2^64 (a wrapped end would look
+ * like a small segment to every later range check). `index` is the program header's. */
+static bool segment_ok(const char *path, unsigned index, const struct elf64_phdr *p, size_t file_size, char *why,
+                       size_t why_size)
+{
+    uint64_t end;
+    if (p->filesz > p->memsz) {
+        snprintf(why, why_size, "'%s': loadable segment %u has more file bytes (0x%llx) than memory bytes (0x%llx)",
+                 path, index, (unsigned long long)p->filesz, (unsigned long long)p->memsz);
+        return false;
+    }
+    if (!in_file(p->offset, p->filesz, file_size)) {
+        snprintf(why, why_size,
+                 "'%s': loadable segment %u (file offset 0x%llx, 0x%llx bytes) lies past the end of "
+                 "the file (0x%zx bytes)",
+                 path, index, (unsigned long long)p->offset, (unsigned long long)p->filesz, file_size);
+        return false;
+    }
+    /* The segment is mapped in whole pages: its last page must end by 2^64 too. */
+    if (__builtin_add_overflow(p->vaddr, p->memsz, &end) || __builtin_add_overflow(end, ELF_PAGE_SIZE - 1, &end)) {
+        snprintf(why, why_size,
+                 "'%s': loadable segment %u (vaddr 0x%llx, memsz 0x%llx) runs past the end of the "
+                 "address space",
+                 path, index, (unsigned long long)p->vaddr, (unsigned long long)p->memsz);
+        return false;
+    }
+    return true;
+}
+
 bool elf_load(const char *path, struct elf_file *elf, char *why, size_t why_size)
 {
     memset(elf, 0, sizeof(*elf));
@@ -94,19 +124,20 @@ bool elf_load(const char *path, struct elf_file *elf, char *why, size_t why_size
     }
     elf->entry = h.entry;
     elf->segments = calloc(h.phnum + 1u, sizeof(*elf->segments));
+    if (elf->segments == NULL) {
+        snprintf(why, why_size, "out of memory reading '%s'", path);
+        goto bad;
+    }
     for (unsigned i = 0; i < h.phnum; i++) {
         struct elf64_phdr p;
         memcpy(&p, elf->data + h.phoff + (uint64_t)i * sizeof(p), sizeof(p));
         if (p.type != PT_LOAD || p.memsz == 0) {
             continue;
         }
-        uint64_t end;
-        if (p.filesz > p.memsz || !in_file(p.offset, p.filesz, elf->size) ||
-            __builtin_add_overflow(p.vaddr, p.memsz, &end)) {
-            snprintf(why, why_size, "'%s' has a corrupt loadable segment %u", path, i);
+        if (!segment_ok(path, i, &p, elf->size, why, why_size)) {
             goto bad;
         }
-        elf->segments[elf->segment_count++] = (struct elf_segment){p.vaddr, p.offset, p.filesz, p.memsz, p.flags, 0};
+        elf->segments[elf->segment_count++] = (struct elf_segment){p.vaddr, p.offset, p.filesz, p.memsz, p.flags, 0, i};
     }
     if (elf->segment_count == 0) {
         snprintf(why, why_size, "'%s' has nothing to load", path);
@@ -183,7 +214,14 @@ bool elf_patch_symbol_at(struct elf_file *elf, const char *name, uint64_t offset
                  (unsigned long long)(offset + len));
         return false;
     }
-    addr += offset;
+    /* A symbol whose value and size wrap past 2^64 names no memory of the program. */
+    uint64_t target;
+    if (__builtin_add_overflow(addr, offset, &target)) {
+        snprintf(why, why_size, "symbol '%s' at 0x%llx runs past the end of the address space", name,
+                 (unsigned long long)addr);
+        return false;
+    }
+    addr = target;
     for (unsigned i = 0; i < elf->segment_count; i++) {
         struct elf_segment *s = &elf->segments[i];
         if (addr >= s->vaddr && addr - s->vaddr < s->mem_size) {

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define ELF_PAGE_SIZE 0x1000ULL /* segments are loaded and mapped in whole pages of this size */
+
 struct elf_segment {
     uint64_t vaddr;
     uint64_t offset;
@@ -13,6 +15,7 @@ struct elf_segment {
     uint64_t mem_size;
     uint32_t flags; /* PF_X 1, PF_W 2, PF_R 4 */
     uint64_t paddr; /* set by layout: where vaddr's page lands */
+    unsigned index; /* of its program header, to name it in messages */
 };
 
 struct elf_file {

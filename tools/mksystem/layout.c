@@ -22,37 +22,63 @@ struct allocator {
     const struct system *sys;
 };
 
+/* Written as distances from the lower start, so that no end is computed: a range that reaches
+ * 2^64 still compares right. */
 static bool overlaps(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size)
 {
-    return a < b + b_size && b < a + a_size;
+    if (a_size == 0 || b_size == 0) {
+        return false;
+    }
+    return a <= b ? b - a < a_size : a - b < b_size;
 }
 
-static uint64_t align_up(uint64_t value, uint64_t alignment)
+/* False if rounding up would pass 2^64. `alignment` is a power of two. */
+static bool align_up(uint64_t value, uint64_t alignment, uint64_t *out)
 {
-    return (value + alignment - 1) & ~(alignment - 1);
+    uint64_t sum;
+    if (__builtin_add_overflow(value, alignment - 1, &sum)) {
+        return false;
+    }
+    *out = sum & ~(alignment - 1);
+    return true;
 }
 
-/* First fit in the pool, stepping over fixed regions that lie inside it. */
+/* The first aligned address at or after `candidate` clear of every fixed region; false if there
+ * is none below 2^64. Each step moves past one fixed region, so this ends. */
+static bool skip_fixed_regions(const struct system *sys, uint64_t size, uint64_t alignment, uint64_t *candidate)
+{
+    bool moved = true;
+    while (moved) {
+        moved = false;
+        for (unsigned i = 0; i < sys->region_count; i++) {
+            const struct region *fixed = &sys->regions[i];
+            uint64_t fixed_end;
+            if (!fixed->fixed || !overlaps(*candidate, size, fixed->paddr, fixed->size)) {
+                continue;
+            }
+            if (__builtin_add_overflow(fixed->paddr, fixed->size, &fixed_end) ||
+                !align_up(fixed_end, alignment, candidate)) {
+                return false;
+            }
+            moved = true;
+        }
+    }
+    return true;
+}
+
+/* First fit in the pool, stepping over fixed regions that lie inside it. Every end is computed
+ * with an overflow check: a size near 2^64 must not wrap to a small range that "fits". */
 static bool allocate(struct allocator *a, uint64_t size, uint64_t alignment, uint64_t *paddr)
 {
     for (unsigned r = 0; r < BOARD_POOL_RANGE_COUNT; r++) {
-        uint64_t candidate = align_up(a->next[r], alignment);
-        bool moved = true;
-        while (moved) {
-            moved = false;
-            for (unsigned i = 0; i < a->sys->region_count; i++) {
-                const struct region *fixed = &a->sys->regions[i];
-                if (fixed->fixed && overlaps(candidate, size, fixed->paddr, fixed->size)) {
-                    candidate = align_up(fixed->paddr + fixed->size, alignment);
-                    moved = true;
-                }
-            }
+        uint64_t candidate, end;
+        if (!align_up(a->next[r], alignment, &candidate) || !skip_fixed_regions(a->sys, size, alignment, &candidate) ||
+            __builtin_add_overflow(candidate, size, &end) || end > pool_ranges[r][1]) {
+            continue;
         }
-        if (candidate + size <= pool_ranges[r][1] && candidate >= a->next[r]) {
-            *paddr = candidate;
-            a->next[r] = candidate + size;
-            return true;
-        }
+        *paddr = candidate;
+        a->next[r] = end;
+        return true;
     }
     return false;
 }
@@ -255,8 +281,15 @@ static bool layout_pd(struct system *sys, struct allocator *alloc, unsigned inde
     for (unsigned s = 0; s < pd->elf.segment_count; s++) {
         struct elf_segment *seg = &pd->elf.segments[s];
         uint64_t start = seg->vaddr & ~(PAGE - 1);
-        uint64_t end = align_up(seg->vaddr + seg->mem_size, PAGE);
-        uint64_t paddr;
+        uint64_t end, paddr;
+        /* The model refused segments that wrap or leave the 40-bit space; checked again here, as
+         * a wrapped end would give a huge or negative size. */
+        if (__builtin_add_overflow(seg->vaddr, seg->mem_size, &end) || !align_up(end, PAGE, &end)) {
+            diag_error(pd->program_line, "program of '%s': segment %u runs past the end of the address space", pd->name,
+                       seg->index);
+            free(ranges);
+            return false;
+        }
         if (!allocate(alloc, end - start, PAGE, &paddr)) {
             diag_error(pd->program_line, "no memory left for the program of '%s'", pd->name);
             free(ranges);

@@ -284,7 +284,7 @@ static bool parse_map(const struct xml_node *node, struct system *sys, bool in_v
         return false;
     }
     uint64_t end;
-    if (__builtin_add_overflow(vaddr, sys->regions[region].size, &end) || end > (1ULL << 40)) {
+    if (__builtin_add_overflow(vaddr, sys->regions[region].size, &end) || end > ADDRESS_SPACE_LIMIT) {
         diag_error(node->line, "<map> of '%s' at 0x%llx runs past the 40-bit address space", mr,
                    (unsigned long long)vaddr);
         return false;
@@ -387,6 +387,23 @@ static bool find_program(const char *search_path, const char *program, char *out
     return false;
 }
 
+/* Every segment of a PD program, in whole pages, inside the PD's 40-bit address space (elf_load
+ * has checked that no segment wraps past 2^64). */
+static bool program_fits(const struct xml_node *node, const char *pd_name, const char *path, const struct elf_file *elf)
+{
+    for (unsigned i = 0; i < elf->segment_count; i++) {
+        const struct elf_segment *seg = &elf->segments[i];
+        if (seg->vaddr >= ADDRESS_SPACE_LIMIT || ADDRESS_SPACE_LIMIT - seg->vaddr < seg->mem_size) {
+            diag_error(node->line,
+                       "program image of '%s': '%s': loadable segment %u (vaddr 0x%llx, memsz 0x%llx) lies outside "
+                       "the 40-bit address space of a PD",
+                       pd_name, path, seg->index, (unsigned long long)seg->vaddr, (unsigned long long)seg->mem_size);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool parse_pd(const struct xml_node *node, struct system *sys, int parent, const char *search_path)
 {
     static const char *const allowed[] = {"name", "priority",   "budget", "period", "passive",
@@ -471,6 +488,8 @@ static bool parse_pd(const struct xml_node *node, struct system *sys, int parent
                 ok = false;
             } else if (!elf_load(resolved, &pd->elf, why, sizeof(why))) {
                 diag_error(child->line, "program image of '%s': %s", name, why);
+                ok = false;
+            } else if (!program_fits(child, name, resolved, &pd->elf)) {
                 ok = false;
             }
         } else if (strcmp(child->name, "map") == 0) {
@@ -627,16 +646,6 @@ static bool check_ids(const struct system *sys)
                 ok = false;
             }
             used_line[irq->id] = irq->line;
-            for (unsigned q = 0; q < sys->pd_count; q++) {
-                for (unsigned j = 0; j < sys->pds[q].irq_count; j++) {
-                    const struct irq *other = &sys->pds[q].irqs[j];
-                    if (other != irq && other->intid == irq->intid && other->line < irq->line) {
-                        diag_error(irq->line, "IRQ %u is already given to PD '%s' (line %d)", irq->intid,
-                                   sys->pds[q].name, other->line);
-                        ok = false;
-                    }
-                }
-            }
         }
         int child_line[MAX_IDS] = {0};
         for (unsigned q = 0; q < sys->pd_count; q++) {
@@ -660,6 +669,63 @@ static bool check_ids(const struct system *sys)
                     ok = false;
                 }
                 child_line[vm->vcpu_ids[v]] = vm->line;
+            }
+        }
+    }
+    return ok;
+}
+
+/* One use of an INTID: PD index and position among that PD's <irq>s. */
+struct irq_use {
+    unsigned pd;
+    unsigned index;
+};
+
+static const struct irq *irq_of(const struct system *sys, struct irq_use use)
+{
+    return &sys->pds[use.pd].irqs[use.index];
+}
+
+/* File order, with PD and element order to break ties: two <irq>s may share a line. */
+static bool irq_use_before(const struct system *sys, struct irq_use a, struct irq_use b)
+{
+    int a_line = irq_of(sys, a)->line, b_line = irq_of(sys, b)->line;
+    if (a_line != b_line) {
+        return a_line < b_line;
+    }
+    return a.pd != b.pd ? a.pd < b.pd : a.index < b.index;
+}
+
+/* The first use of `use`'s INTID, if it comes before `use`. */
+static bool earlier_irq_use(const struct system *sys, struct irq_use use, struct irq_use *first)
+{
+    bool found = false;
+    for (unsigned q = 0; q < sys->pd_count; q++) {
+        for (unsigned j = 0; j < sys->pds[q].irq_count; j++) {
+            struct irq_use other = {q, j};
+            if (irq_of(sys, other)->intid == irq_of(sys, use)->intid && irq_use_before(sys, other, use) &&
+                (!found || irq_use_before(sys, other, *first))) {
+                *first = other;
+                found = true;
+            }
+        }
+    }
+    return found;
+}
+
+/* An INTID is routed to exactly one PD id (the kernel refuses an image that gives one twice):
+ * every later use is an error naming the first. */
+static bool check_irqs_unique(const struct system *sys)
+{
+    bool ok = true;
+    for (unsigned p = 0; p < sys->pd_count; p++) {
+        for (unsigned i = 0; i < sys->pds[p].irq_count; i++) {
+            struct irq_use use = {p, i}, first;
+            if (earlier_irq_use(sys, use, &first)) {
+                const struct irq *irq = irq_of(sys, use), *other = irq_of(sys, first);
+                diag_error(irq->line, "IRQ %u (id %u) is already given to PD '%s' (line %d, id %u)", irq->intid,
+                           irq->id, sys->pds[first.pd].name, other->line, other->id);
+                ok = false;
             }
         }
     }
@@ -698,7 +764,12 @@ bool model_build(const struct xml_node *root, const char *search_path, struct sy
         diag_error(root->line, "the system has no protection domain");
         ok = false;
     }
-    return ok && check_ids(sys);
+    if (!ok) {
+        return false;
+    }
+    /* Both, so that one run reports every clash. */
+    bool ids_ok = check_ids(sys);
+    return check_irqs_unique(sys) && ids_ok;
 }
 
 void model_free(struct system *sys)

@@ -7,6 +7,9 @@
 
 #define MAX_IDS 63 /* channel and IRQ ids 0..62; child PD and vCPU ids 0..62 */
 
+/* A PD's and a VM's address space: 40 bits, as the kernel's stage 2 translates. */
+#define ADDRESS_SPACE_LIMIT (1ULL << 40)
+
 enum perms {
     PERM_R = 1,
     PERM_W = 2,

@@ -1,3 +1,4 @@
+#include <stdbool.h>
 #include <vmm/fdt.h>
 
 #define FDT_MAGIC      0xd00dfeedu
@@ -8,14 +9,18 @@
 #define FDT_END        9
 
 /* Header fields, big-endian 32-bit words. */
-#define H_MAGIC        0
-#define H_TOTALSIZE    1
-#define H_OFF_STRUCT   2
-#define H_OFF_STRINGS  3
-#define H_OFF_RSVMAP   4
-#define H_VERSION      5
-#define H_SIZE_STRINGS 8
-#define H_SIZE_STRUCT  9
+#define H_MAGIC             0
+#define H_TOTALSIZE         1
+#define H_OFF_STRUCT        2
+#define H_OFF_STRINGS       3
+#define H_OFF_RSVMAP        4
+#define H_VERSION           5
+#define H_LAST_COMP_VERSION 6
+#define H_SIZE_STRINGS      8
+#define H_SIZE_STRUCT       9
+
+#define FDT_HEADER_SIZE    40 /* version 17: ten 32-bit words */
+#define FDT_RSV_ENTRY_SIZE 16 /* a 64-bit address and a 64-bit size */
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -69,19 +74,70 @@ static int compare_name(const uint8_t *a, const char *b, size_t b_length)
     return 0;
 }
 
-enum fdt_error fdt_check(const void *blob, size_t capacity)
+/* Magic, a version whose header has size_dt_struct (17) and that a version-17 reader may read,
+ * and a totalsize that holds the header and fits the memory the blob is in. */
+static enum fdt_error check_header(const void *blob, size_t capacity)
 {
-    if (capacity < 40 || header(blob, H_MAGIC) != FDT_MAGIC || header(blob, H_VERSION) < 16) {
+    if (capacity < FDT_HEADER_SIZE || header(blob, H_MAGIC) != FDT_MAGIC || header(blob, H_VERSION) < 17 ||
+        header(blob, H_LAST_COMP_VERSION) > 17) {
         return FDT_BAD_HEADER;
     }
+    uint32_t total = header(blob, H_TOTALSIZE);
+    if (total < FDT_HEADER_SIZE || total > capacity) {
+        return FDT_BAD_HEADER;
+    }
+    return FDT_OK;
+}
+
+/* The memory reservation block: 16-byte (address, size) entries from `offset`, the last one
+ * (0, 0), all before `limit`. Its end (after the terminator) in *end. Bounded by limit. */
+static enum fdt_error check_reservations(const uint8_t *b, uint64_t offset, uint64_t limit, uint64_t *end)
+{
+    if ((offset & 7) != 0 || offset < FDT_HEADER_SIZE) {
+        return FDT_BAD_LAYOUT;
+    }
+    for (uint64_t entry = offset; entry <= limit && limit - entry >= FDT_RSV_ENTRY_SIZE; entry += FDT_RSV_ENTRY_SIZE) {
+        bool terminator = true;
+        for (unsigned i = 0; i < FDT_RSV_ENTRY_SIZE; i++) {
+            terminator = terminator && b[entry + i] == 0;
+        }
+        if (terminator) {
+            *end = entry + FDT_RSV_ENTRY_SIZE;
+            return FDT_OK;
+        }
+    }
+    return FDT_BAD_LAYOUT;
+}
+
+/* Header, reservations, structure, strings: in this order, disjoint, inside totalsize. The
+ * header's values are 32-bit; every sum is taken in 64 bits, so none wraps. */
+static enum fdt_error check_layout(const void *blob)
+{
     uint64_t total = header(blob, H_TOTALSIZE);
+    uint64_t off_rsvmap = header(blob, H_OFF_RSVMAP);
     uint64_t off_struct = header(blob, H_OFF_STRUCT), size_struct = header(blob, H_SIZE_STRUCT);
     uint64_t off_strings = header(blob, H_OFF_STRINGS), size_strings = header(blob, H_SIZE_STRINGS);
-    if (total > capacity || off_struct + size_struct > total || off_strings + size_strings > total ||
-        (off_struct & 3) != 0 || size_struct < 8) {
-        return FDT_BAD_HEADER;
+    uint64_t rsvmap_end;
+    /* The reservations may not run into the structure block, which must itself be in the blob. */
+    if (off_struct > total || off_rsvmap > off_struct ||
+        check_reservations(blob, off_rsvmap, off_struct, &rsvmap_end) != FDT_OK) {
+        return FDT_BAD_LAYOUT;
     }
-    /* Walk the structure block: tokens in bounds, names terminated, nesting balanced, one END. */
+    if ((off_struct & 3) != 0 || off_struct < rsvmap_end || off_struct + size_struct > off_strings ||
+        off_strings + size_strings > total) {
+        return FDT_BAD_LAYOUT;
+    }
+    return FDT_OK;
+}
+
+/* Walk the structure block: tokens in bounds, names terminated, nesting balanced, one END. */
+static enum fdt_error check_structure(const void *blob)
+{
+    uint32_t off_struct = header(blob, H_OFF_STRUCT), size_struct = header(blob, H_SIZE_STRUCT);
+    uint32_t off_strings = header(blob, H_OFF_STRINGS), size_strings = header(blob, H_SIZE_STRINGS);
+    if (size_struct < 8) {
+        return FDT_BAD_STRUCTURE;
+    }
     const uint8_t *p = (const uint8_t *)blob + off_struct;
     uint32_t pos = 0;
     int depth = 0;
@@ -120,6 +176,39 @@ enum fdt_error fdt_check(const void *blob, size_t capacity)
             return FDT_BAD_STRUCTURE;
         }
     }
+}
+
+enum fdt_error fdt_check(const void *blob, size_t capacity)
+{
+    /* In this order: the layout check reads only within totalsize, which the header check
+     * bounded, and the structure walk only within blocks the layout check placed. */
+    enum fdt_error e = check_header(blob, capacity);
+    if (e == FDT_OK) {
+        e = check_layout(blob);
+    }
+    if (e == FDT_OK) {
+        e = check_structure(blob);
+    }
+    return e;
+}
+
+const char *fdt_error_text(enum fdt_error error)
+{
+    switch (error) {
+    case FDT_OK:
+        return "no error";
+    case FDT_BAD_HEADER:
+        return "not a version 17 device tree that fits its buffer";
+    case FDT_BAD_STRUCTURE:
+        return "malformed structure block";
+    case FDT_NOT_FOUND:
+        return "node or property not found";
+    case FDT_NO_SPACE:
+        return "no room left to grow the device tree";
+    case FDT_BAD_LAYOUT:
+        return "blocks out of order, overlapping or outside totalsize";
+    }
+    return "unknown error";
 }
 
 /* Offset (in the struct block) just after the BEGIN_NODE token + name of the node at path. */
@@ -303,7 +392,11 @@ enum fdt_error fdt_get_property(const void *blob, const char *path, const char *
                                 uint32_t *length)
 {
     uint32_t node, prop;
-    enum fdt_error e = find_node(blob, path, &node);
+    /* The walks below trust the header; the caller gave no size, so totalsize stands in. */
+    enum fdt_error e = fdt_check(blob, header(blob, H_TOTALSIZE));
+    if (e == FDT_OK) {
+        e = find_node(blob, path, &node);
+    }
     if (e == FDT_OK) {
         e = find_property(blob, node, name, &prop);
     }

@@ -99,6 +99,13 @@ bool vmm_start_guest(struct vmm_guest *guest)
         tessera_printf("VMM|%s: cannot boot: device tree larger than %u bytes\n", guest->name, DTB_CAPACITY);
         return false;
     }
+    /* Checked as it was built, before anything is copied: a blob that is malformed or whose
+     * header claims more bytes than it came with is refused by name, never patched. */
+    enum fdt_error e = fdt_check(dtb_source, dtb_length);
+    if (e != FDT_OK) {
+        tessera_printf("VMM|%s: cannot boot: the device tree is malformed: %s\n", guest->name, fdt_error_text(e));
+        return false;
+    }
     memcpy(gpa_to_vmm(guest, layout.kernel_gpa), guest->kernel, guest->kernel_length);
     memcpy(gpa_to_vmm(guest, layout.initrd_gpa), guest->initrd, guest->initrd_length);
     void *dtb = gpa_to_vmm(guest, layout.dtb_gpa);
@@ -126,7 +133,7 @@ bool vmm_start_guest(struct vmm_guest *guest)
         }
     }
     memory_path[n] = '\0';
-    enum fdt_error e = fdt_set_property(dtb, DTB_CAPACITY, memory_path, "reg", memory, sizeof(memory));
+    e = fdt_set_property(dtb, DTB_CAPACITY, memory_path, "reg", memory, sizeof(memory));
     if (e == FDT_OK) {
         e = fdt_set_property(dtb, DTB_CAPACITY, "/chosen", "bootargs", guest->bootargs, (uint32_t)bootargs_length + 1);
     }
@@ -137,8 +144,8 @@ bool vmm_start_guest(struct vmm_guest *guest)
         e = fdt_set_property(dtb, DTB_CAPACITY, "/chosen", "linux,initrd-end", end, sizeof(end));
     }
     if (e != FDT_OK) {
-        tessera_printf("VMM|%s: cannot boot: the device tree could not be patched (error %u; is there a %s node?)\n",
-                       guest->name, (unsigned)e, memory_path);
+        tessera_printf("VMM|%s: cannot boot: the device tree could not be patched: %s (it needs %s and /chosen)\n",
+                       guest->name, fdt_error_text(e), memory_path);
         return false;
     }
 
