@@ -133,6 +133,21 @@ static void doorbells(void **state)
     expect(&c, NULL, 0, "doorbell_count");
 }
 
+static void panic_device(void **state)
+{
+    (void)state;
+    struct vmm_config c = good();
+    struct tessera_config_error e;
+    c.panic_gpa = c.virtio[c.virtio_count - 1].gpa + VMM_CONFIG_VIRTIO_ALIGN;
+    assert_true(vmm_config_check(&c, has_channel, &e));
+    c.panic_gpa = c.virtio[0].gpa + 0x10; /* inside a virtio window */
+    expect(&c, NULL, 0, "panic_gpa");
+    c.panic_gpa = c.ram_gpa + c.ram_size - 1; /* its first byte is RAM's last */
+    expect(&c, NULL, 0, "panic_gpa");
+    c.panic_gpa = UINT64_MAX; /* its end wraps */
+    expect(&c, NULL, 0, "panic_gpa");
+}
+
 /* A peer told of the guest's stop must be reached on a channel the VMM has. */
 static void stop_watchers(void **state)
 {
@@ -170,6 +185,7 @@ int main(void)
         cmocka_unit_test(passthrough),
         cmocka_unit_test(doorbells),
         cmocka_unit_test(stop_watchers),
+        cmocka_unit_test(panic_device),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 """A Linux guest's device tree, from the same facts its VMM's configuration holds: RAM, the GIC
 the VMM emulates (distributor; GICv2 CPU interface backed by the hardware's virtual one, or a
-GICv3 redistributor), the architected timer, PSCI, each emulated virtio device and each
-passed-through device."""
+GICv3 redistributor), the architected timer, PSCI, each emulated virtio device, the panic
+device and each passed-through device."""
 
 GICD_SIZE = 0x10000
 GICC_SIZE = 0x2000
@@ -47,6 +47,10 @@ def guest_dts(guest, gic_version):
         reg = <{cells(device["gpa"])} {cells(device["size"])}>;
         interrupts = <0 {spi(device["intid"])} 4>; /* INTID {device["intid"]}, level high */
         dma-coherent;
+    }};""")
+    nodes.append(f"""    pvpanic@{guest.panic_gpa:x} {{
+        compatible = "qemu,pvpanic-mmio";
+        reg = <{cells(guest.panic_gpa)} {cells(guest.panic_size)}>;
     }};""")
     for node in guest.dts_nodes:
         nodes.append(node)

@@ -19,6 +19,10 @@ MAX_VIRTIO = 4  # VMM_CONFIG_MAX_VIRTIO
 MAX_PASSTHROUGH = 8  # VMM_CONFIG_MAX_PASSTHROUGH
 MAX_DOORBELLS = 2  # VMM_CONFIG_MAX_DOORBELLS
 MAX_STOP_WATCHERS = 2  # VMM_CONFIG_MAX_STOP_WATCHERS
+# Every guest has a panic device (QEMU's pvpanic-mmio) after the last virtio window: its kernel
+# tells its VMM when it panics.
+GUEST_PANIC_GPA = GUEST_VIRTIO_BASE + MAX_VIRTIO * VIRTIO_MMIO_SIZE
+PANIC_SIZE = 2  # VMM_CONFIG_PANIC_SIZE
 VIRTIO_ID_BLOCK = 2
 VIRTIO_ID_CONSOLE = 3
 
@@ -35,6 +39,8 @@ class Vmm:
         self.passthrough = []  # (channel, intid)
         self.doorbells = []  # (intid, channel)
         self.stop_watchers = []  # our channel to each PD told when the guest stops
+        self.panic_gpa = GUEST_PANIC_GPA
+        self.panic_size = PANIC_SIZE
         self.dts_nodes = []
         self.used_intids = set()
         system.headers.add(HEADER)
@@ -156,4 +162,5 @@ class Vmm:
             "doorbells": [{"intid": intid, "channel": ch} for intid, ch in self.doorbells],
             "stop_watcher_count": len(self.stop_watchers),
             "stop_watchers": list(self.stop_watchers),
+            "panic_gpa": self.panic_gpa,
         })

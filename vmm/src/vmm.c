@@ -74,6 +74,47 @@ static void stop_guest(struct vmm_guest *guest, const char *why)
     }
 }
 
+/* QEMU's pvpanic-mmio device (docs/specs/pvpanic.rst): reading byte 0 tells the events the
+ * device understands, writing it tells one. A kernel panic (bit 0) is what the VMM acts on; it
+ * does so after the write completes, in handle_mmio, since it restarts the vCPU. */
+#define PVPANIC_PANICKED     1u
+#define PVPANIC_CRASH_LOADED 2u
+
+static uint64_t panic_read(void *context, uint64_t offset, unsigned size)
+{
+    (void)context;
+    (void)size;
+    return offset == 0 ? PVPANIC_PANICKED : 0;
+}
+
+static void panic_write(void *context, uint64_t offset, unsigned size, uint64_t value)
+{
+    struct vmm_guest *guest = context;
+    (void)size;
+    if (offset == 0 && (value & PVPANIC_PANICKED)) {
+        guest->panicked = true;
+    }
+}
+
+/* The guest's kernel panicked: say so and boot it again, up to VMM_MAX_PANIC_RESTARTS times (a
+ * kernel that panics at every boot would otherwise restart for ever). */
+static void restart_after_panic(struct vmm_guest *guest)
+{
+    guest->panicked = false;
+    guest->panics++;
+    microkit_vcpu_stop(guest->vcpu);
+    if (guest->panics > VMM_MAX_PANIC_RESTARTS) {
+        stop_guest(guest, "its kernel panicked again, after every restart allowed");
+        return;
+    }
+    tessera_printf(
+        "VMM|%s: the guest's kernel panicked (its console says why); restarting it (restart %u of at most %u)\n",
+        guest->name, guest->panics, VMM_MAX_PANIC_RESTARTS);
+    if (!vmm_start_guest(guest)) {
+        stop_guest(guest, "restart failed");
+    }
+}
+
 bool vmm_start_guest(struct vmm_guest *guest)
 {
     struct linux_layout layout;
@@ -154,6 +195,9 @@ bool vmm_start_guest(struct vmm_guest *guest)
     guest->vgic.enable_hook_context = guest->on_irq_enable_context;
     if (guest->boots == 0) {
         register_gic(guest); /* next to whatever the VMM registered itself */
+        if (guest->panic_gpa != 0) {
+            vmm_register_mmio(guest, guest->panic_gpa, VMM_PANIC_SIZE, panic_read, panic_write, guest);
+        }
     }
     if (guest->boots > 0) {
         /* A restart forgets interrupts in flight: let their sources signal again. */
@@ -268,6 +312,10 @@ static bool handle_mmio(struct vmm_guest *guest, uint64_t esr, uint64_t address)
                       mmio_write_value(&access, access.reg == 31 ? 0 : regs[reg_index]));
     } else if (access.reg != 31) {
         regs[reg_index] = mmio_read_result(&access, region->read(region->context, offset, access.size));
+    }
+    if (guest->panicked) {
+        restart_after_panic(guest); /* the panicking kernel is not resumed */
+        return false;
     }
     regs[UCTX_PC] += 4;
     tessera_tcb_write_registers(guest->vcpu, false, regs, words);

@@ -91,6 +91,21 @@ static bool check_virtio(const struct vmm_config *c, unsigned i, struct tessera_
     return true;
 }
 
+static bool panic_device_fits(const struct vmm_config *c)
+{
+    uint64_t end;
+    if (__builtin_add_overflow(c->panic_gpa, VMM_CONFIG_PANIC_SIZE, &end) ||
+        overlaps(c->panic_gpa, VMM_CONFIG_PANIC_SIZE, c->ram_gpa, c->ram_size)) {
+        return false;
+    }
+    for (unsigned i = 0; i < c->virtio_count && i < VMM_CONFIG_MAX_VIRTIO; i++) {
+        if (overlaps(c->panic_gpa, VMM_CONFIG_PANIC_SIZE, c->virtio[i].gpa, c->virtio[i].size)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool vmm_config_check(const struct vmm_config *c, tessera_has_channel_fn has_channel,
                       struct tessera_config_error *error)
 {
@@ -145,6 +160,9 @@ bool vmm_config_check(const struct vmm_config *c, tessera_has_channel_fn has_cha
         if (!has_channel(d->channel)) {
             return tessera_config_fail(error, "doorbells", i, "channel", "is not a channel of this PD");
         }
+    }
+    if (c->panic_gpa != 0 && !panic_device_fits(c)) {
+        return tessera_config_fail(error, 0, 0, "panic_gpa", "must lie outside guest RAM and every virtio window");
     }
     if (c->stop_watcher_count > VMM_CONFIG_MAX_STOP_WATCHERS) {
         return tessera_config_fail(error, 0, 0, "stop_watcher_count", "is more than VMM_CONFIG_MAX_STOP_WATCHERS");

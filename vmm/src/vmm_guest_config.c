@@ -31,5 +31,6 @@ bool vmm_guest_configure(struct vmm_guest *guest, const struct vmm_config *confi
     guest->passthrough_count = config->passthrough_count;
     guest->stop_watchers = config->stop_watchers;
     guest->stop_watcher_count = config->stop_watcher_count;
+    guest->panic_gpa = config->panic_gpa;
     return true;
 }

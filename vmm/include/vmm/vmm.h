@@ -20,7 +20,9 @@ struct vmm_passthrough_irq {
     microkit_channel channel; /* the VMM's IRQ channel for the physical interrupt */
 };
 
-#define VMM_MAX_VIRTIO 4
+#define VMM_MAX_VIRTIO         4
+#define VMM_MAX_PANIC_RESTARTS 5
+#define VMM_PANIC_SIZE         2 /* the pvpanic-mmio window */
 
 /* A virtio device as vmm_register_virtio wired it: its transport, and the vIRQ its interrupt
  * line drives. */
@@ -72,7 +74,10 @@ struct vmm_guest {
     void (*on_irq_enable)(void *context, unsigned irq);
     void *on_irq_enable_context;
     bool running;
-    bool powered_off; /* stopped by its own PSCI SYSTEM_OFF */
+    bool powered_off;   /* stopped by its own PSCI SYSTEM_OFF */
+    uint64_t panic_gpa; /* its pvpanic-mmio device, or 0 */
+    bool panicked;      /* it wrote PANICKED there; acted on once the access completes */
+    unsigned panics;
     unsigned boots;
 };
 

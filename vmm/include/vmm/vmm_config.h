@@ -21,6 +21,7 @@
 #define VMM_CONFIG_MAX_STOP_WATCHERS 2
 #define VMM_CONFIG_RAM_ALIGN         0x200000ULL /* guest RAM is mapped in 2 MiB pages */
 #define VMM_CONFIG_VIRTIO_ALIGN      0x200ULL
+#define VMM_CONFIG_PANIC_SIZE        2ULL /* the pvpanic-mmio register window */
 
 /* An interrupt of a passed-through device: the VMM's IRQ channel and the INTID the guest sees. */
 struct vmm_passthrough_irq_config {
@@ -68,6 +69,9 @@ struct vmm_config {
      * the driver VM's disk. */
     uint32_t stop_watcher_count;
     uint32_t stop_watchers[VMM_CONFIG_MAX_STOP_WATCHERS];
+    /* Where the guest finds its panic device (QEMU's pvpanic-mmio: one byte, read for the events
+     * it may tell, written with the one that happened), or 0 for none. */
+    uint64_t panic_gpa;
 };
 
 bool vmm_config_check(const struct vmm_config *c, tessera_has_channel_fn has_channel,
