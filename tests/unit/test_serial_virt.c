@@ -761,6 +761,104 @@ static void rx_endless_input_cannot_hold_one_call(void **state)
     assert_int_equal(typed.header.consumer_signalled, 0); /* it asked to hear of more */
 }
 
+/* ---- a slow reader and the patience (issue 13, defect 6) ---- */
+
+/* Client 1 is full and then reads one character every 1.5 s, which is within the patience (2 s)
+ * each time. Route at each of its reads; return the time 'x' reached client 2, or 0 if it never
+ * did in a minute. What client 1 read is appended to `read_by_1`. */
+static uint64_t route_while_client_1_trickles(char *read_by_1, size_t size)
+{
+    for (uint64_t now = 0; now <= 60000; now += 1500) {
+        struct serial_rx_actions a;
+        serial_rx_route(&rx, now, &a);
+        if (strchr(ring_take(&in2), 'x') != NULL) {
+            return now;
+        }
+        char c;
+        if (serial_dequeue_batch(&in1.peer, &c, 1) == 1 && strlen(read_by_1) + 1 < size) {
+            strncat(read_by_1, &c, 1);
+        }
+    }
+    return 0;
+}
+
+static void rx_slow_reader_delays_a_switch_by_one_patience(void **state)
+{
+    (void)state;
+    static const char fill[] = "................";
+    assert_int_equal(serial_enqueue_batch(&in1.peer, fill, 16), 16);
+    /* Ten characters for client 1, then the person moves to client 2. */
+    ring_put(&typed, "0123456789@2x");
+    char read_by_1[64] = "";
+    uint64_t switched_at = route_while_client_1_trickles(read_by_1, sizeof(read_by_1));
+    /* The switch waited for client 1 once: the patience, and at most one of its reads more (the
+     * router looks again when it reads); not a patience per held character. */
+    assert_true(switched_at > 0 && switched_at <= rx.patience_ms + 1500);
+    assert_int_equal(rx.dropped[0], 8); /* "23456789": held past the patience, dropped, counted */
+    char c;
+    while (serial_dequeue_batch(&in1.peer, &c, 1) == 1) {
+        strncat(read_by_1, &c, 1);
+    }
+    assert_string_equal(read_by_1, "................01");
+    const char *notices = ring_take(&rx_notices);
+    assert_non_null(strstr(notices, "client 1 is not reading; what is typed for it is dropped until it reads"));
+    assert_non_null(strstr(notices, "input goes to client 2"));
+}
+
+static void rx_slow_reader_gets_all_its_input_and_one_notice(void **state)
+{
+    (void)state;
+    static const char fill[] = "................";
+    assert_int_equal(serial_enqueue_batch(&in1.peer, fill, 16), 16);
+    /* No switch waits behind it: a client that reads within the patience each time is reading
+     * (SPEC 4), so everything reaches it, in order. */
+    ring_put(&typed, "0123456789");
+    char read_by_1[64] = "";
+    assert_int_equal(route_while_client_1_trickles(read_by_1, sizeof(read_by_1)), 0);
+    assert_string_equal(read_by_1, "................0123456789");
+    assert_int_equal(rx.dropped[0], 0);
+    /* The console hears of the wait once, not once per character: a slow client cannot fill the
+     * shared console with notices. */
+    const char *notices = ring_take(&rx_notices);
+    const char *first = strstr(notices, "client 1 is not taking input");
+    assert_non_null(first);
+    assert_null(strstr(first + 1, "client 1 is not taking input"));
+    assert_null(strstr(notices, "not reading"));
+}
+
+static void rx_each_switch_gets_its_own_patience(void **state)
+{
+    (void)state;
+    struct serial_rx_actions a;
+    static const char fill[] = "................";
+    assert_int_equal(serial_enqueue_batch(&in2.peer, fill, 16), 16);
+    /* Client 2 is full. The person switches to it, waits, then leaves before the patience. */
+    ring_put(&typed, "@2ab@1c");
+    serial_rx_route(&rx, 0, &a);
+    serial_rx_route(&rx, 1900, &a);
+    assert_int_equal(serial_queue_length(&typed.peer), 5); /* "ab@1c" waits for client 2 */
+    char c;
+    assert_int_equal(serial_dequeue_batch(&in2.peer, &c, 1), 1);
+    serial_rx_route(&rx, 1950, &a); /* 'a' fits; 'b' waits on, the patience already near spent */
+    assert_int_equal(serial_queue_length(&typed.peer), 4);
+    serial_rx_route(&rx, 2000, &a); /* spent once: 'b' is dropped, "@1" gets through */
+    assert_string_equal(ring_take(&in1), "c");
+    assert_int_equal(rx.dropped[1], 1);
+    /* Client 2 reads everything. Back on it later with more than it holds: a new switch, a new
+     * wait with its own patience. */
+    ring_take(&in2);
+    ring_take(&rx_notices);
+    ring_put(&typed, "@2ddddddddddddddddD");
+    serial_rx_route(&rx, 10000, &a);
+    assert_int_equal(serial_queue_length(&in2.peer), 16); /* the d's, which it has not read yet */
+    assert_non_null(strstr(ring_take(&rx_notices), "client 2 reads again; 1 characters typed for it"));
+    serial_rx_route(&rx, 11999, &a);
+    assert_int_equal(serial_queue_length(&typed.peer), 1); /* 'D' waits */
+    serial_rx_route(&rx, 12000, &a);
+    assert_int_equal(serial_queue_length(&typed.peer), 0);
+    assert_int_equal(rx.dropped[1], 1); /* 'D': the count restarted when it read again */
+}
+
 /* ---- the most clients there can be ---- */
 
 static void every_client_and_the_notices_have_a_slot(void **state)
@@ -845,6 +943,9 @@ int main(void)
         cmocka_unit_test_setup(rx_counts_as_delivered_only_what_it_wrote, rx_setup),
         cmocka_unit_test_setup(rx_notice_goes_whole_or_is_counted, rx_setup),
         cmocka_unit_test_setup(rx_endless_input_cannot_hold_one_call, rx_setup),
+        cmocka_unit_test_setup(rx_slow_reader_delays_a_switch_by_one_patience, rx_setup),
+        cmocka_unit_test_setup(rx_slow_reader_gets_all_its_input_and_one_notice, rx_setup),
+        cmocka_unit_test_setup(rx_each_switch_gets_its_own_patience, rx_setup),
         cmocka_unit_test(every_client_and_the_notices_have_a_slot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
