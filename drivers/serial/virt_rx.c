@@ -124,6 +124,7 @@ void serial_rx_router_init(struct serial_rx_router *r, char switch_char)
     r->have_notice = false;
     r->waiting_for = 0;
     r->waiting_since_ms = 0;
+    r->read_during_wait = false;
     r->patience_ms = SERIAL_RX_PATIENCE_DEFAULT;
     r->notices_dropped = 0;
 }
@@ -231,57 +232,102 @@ void serial_rx_router_start(struct serial_rx_router *r, struct serial_rx_actions
     notice(r, hint, r->client_count, tail, actions);
 }
 
-/* Route one character if its output fits (or its client is not reading); false if it must wait
- * for its client. */
-static bool route_one(struct serial_rx_router *r, char c, uint64_t now_ms, struct serial_rx_actions *actions,
-                      bool *delivered)
+/* True if the switch character was typed after the character at `offset` of the typed window:
+ * the person may be on the way to another client, behind input held for this one. */
+static bool switch_typed_after(const struct serial_rx_router *r, struct spsc_window typed, uint32_t offset)
 {
+    for (uint32_t i = offset + 1; i < typed.count; i++) {
+        if (r->driver.data[spsc_slot(&r->driver.ring, typed, i)] == r->input.switch_char) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Input for `client` does not fit in its queue: true if it waits for the client, false if the
+ * client has used up its patience and is taken as not reading. One wait lasts while input is held
+ * back for the same client; it ends when the held input is all routed, or at a switch. Its clock
+ * starts again only when the client has read since and no switch character waits behind the held
+ * input: a client that keeps reading is not one that reads nothing (SPEC 4), but the patience is
+ * spent at most once before a switch the person typed, however slowly the client reads.
+ */
+static bool keep_waiting(struct serial_rx_router *r, unsigned client, struct spsc_window typed, uint32_t offset,
+                         uint64_t now_ms, struct serial_rx_actions *actions)
+{
+    if (r->waiting_for != client) {
+        notice(r, "\r\nserial: client ", client, " is not taking input; typing waits for it\r\n", actions);
+        r->waiting_for = client;
+        r->waiting_since_ms = now_ms;
+        r->read_during_wait = false;
+        return true;
+    }
+    bool clock_went_back = now_ms < r->waiting_since_ms;
+    if (clock_went_back || (r->read_during_wait && !switch_typed_after(r, typed, offset))) {
+        r->waiting_since_ms = now_ms;
+        r->read_during_wait = false;
+        return true;
+    }
+    return now_ms - r->waiting_since_ms < r->patience_ms;
+}
+
+/* Deliver `out` if it fits in its client's queue, else drop it if the client is not reading; false
+ * if it must wait. */
+static bool deliver(struct serial_rx_router *r, const struct serial_rx_output *out, struct spsc_window typed,
+                    uint32_t offset, uint64_t now_ms, struct serial_rx_actions *actions, bool *delivered)
+{
+    unsigned index = out->client - 1;
+    struct serial_queue_handle *q = &r->clients[index];
+    /* What is delivered is what was found to fit: one look at the queue decides and writes. */
+    struct spsc_window space = serial_queue_space(q);
+    bool fits = space.count >= out->count;
+    if (!fits && !r->dropping[index]) {
+        /* Ask the client's VMM for a signal when it frees space, then look once more. */
+        serial_queue_request_space_signal(q);
+        space = serial_queue_space(q);
+        fits = space.count >= out->count;
+    }
+    if (fits) {
+        if (r->dropping[index]) {
+            r->dropping[index] = false;
+            notice_reads_again(r, out->client, actions);
+        }
+        serial_window_write(q, space, 0, out->bytes, out->count);
+        serial_queue_produce_window(q, space, out->count);
+        r->delivered[index] += out->count;
+        delivered[index] = true;
+        r->read_during_wait = r->read_during_wait || r->waiting_for == out->client;
+        return true;
+    }
+    if (r->dropping[index]) {
+        r->dropped[index] += out->count;
+        return true;
+    }
+    if (keep_waiting(r, out->client, typed, offset, now_ms, actions)) {
+        return false;
+    }
+    r->dropping[index] = true;
+    r->dropped[index] = out->count;
+    notice(r, "\r\nserial: client ", out->client, " is not reading; what is typed for it is dropped until it reads\r\n",
+           actions);
+    return true;
+}
+
+/* Route the character at `offset` of the typed window if its output fits (or its client is not
+ * reading); false if it must wait for its client. */
+static bool route_one(struct serial_rx_router *r, struct spsc_window typed, uint32_t offset, uint64_t now_ms,
+                      struct serial_rx_actions *actions, bool *delivered)
+{
+    char c = r->driver.data[spsc_slot(&r->driver.ring, typed, offset)];
     struct serial_rx_virt next = r->input;
     struct serial_rx_output out;
     serial_rx_input(&next, c, &out);
-    unsigned index = out.client - 1;
-    if (out.count > 0) {
-        struct serial_queue_handle *q = &r->clients[index];
-        /* What is delivered is what was found to fit: one look at the queue decides and writes. */
-        struct spsc_window space = serial_queue_space(q);
-        bool fits = space.count >= out.count;
-        if (!fits && !r->dropping[index]) {
-            /* Ask the client's VMM for a signal when it frees space, then look once more. */
-            serial_queue_request_space_signal(q);
-            space = serial_queue_space(q);
-            fits = space.count >= out.count;
-        }
-        if (fits) {
-            if (r->dropping[index]) {
-                r->dropping[index] = false;
-                notice_reads_again(r, out.client, actions);
-            }
-            serial_window_write(q, space, 0, out.bytes, out.count);
-            serial_queue_produce_window(q, space, out.count);
-            r->delivered[index] += out.count;
-            delivered[index] = true;
-        } else if (r->dropping[index]) {
-            r->dropped[index] += out.count;
-        } else if (r->waiting_for != out.client || now_ms < r->waiting_since_ms) {
-            /* A new wait (or the clock went back: the wait starts again). */
-            if (r->waiting_for != out.client) {
-                notice(r, "\r\nserial: client ", out.client, " is not taking input; typing waits for it\r\n", actions);
-            }
-            r->waiting_for = out.client;
-            r->waiting_since_ms = now_ms;
-            return false;
-        } else if (now_ms - r->waiting_since_ms < r->patience_ms) {
-            return false;
-        } else {
-            r->dropping[index] = true;
-            r->dropped[index] = out.count;
-            notice(r, "\r\nserial: client ", out.client,
-                   " is not reading; what is typed for it is dropped until it reads\r\n", actions);
-        }
+    if (out.count > 0 && !deliver(r, &out, typed, offset, now_ms, actions, delivered)) {
+        return false;
     }
     r->input = next;
-    r->waiting_for = 0;
     if (out.switched) {
+        r->waiting_for = 0; /* the wait, if any, was for the client left behind */
         notice(r, "\r\nserial: input goes to client ", out.client, "\r\n", actions);
     }
     return true;
@@ -302,13 +348,13 @@ void serial_rx_route(struct serial_rx_router *r, uint64_t now_ms, struct serial_
             serial_queue_request_data_signal(&r->driver);
             typed = serial_queue_filled(&r->driver);
             if (typed.count == 0) {
+                r->waiting_for = 0; /* all typed input is routed: nothing waits for anyone */
                 break;
             }
         }
         uint32_t n = typed.count < budget ? typed.count : budget;
         uint32_t routed = 0;
-        while (routed < n &&
-               route_one(r, r->driver.data[spsc_slot(&r->driver.ring, typed, routed)], now_ms, actions, delivered)) {
+        while (routed < n && route_one(r, typed, routed, now_ms, actions, delivered)) {
             routed++;
         }
         bool held = routed < n;

@@ -49,9 +49,12 @@ void serial_rx_input(struct serial_rx_virt *v, char c, struct serial_rx_output *
  * in the UART, and the UART holds back the sender), nothing is sent elsewhere.
  * A client that reads nothing for `patience_ms` while input waits for it is taken as not reading
  * (SPEC section 4): from then on what is typed for it is dropped and counted, so that the switch
- * character still works and the person can move to another client, until it reads again.
- * Each switch, the first wait on a full client, the start and the end of dropping are announced
- * on `notice` (one line each).
+ * character still works and the person can move to another client, until it reads again. A client
+ * that reads, but slowly, has its clock started again each time it reads, except when a switch
+ * character was typed behind the input it holds: the person is leaving, so that wait spends the
+ * patience at most once, not once per held character.
+ * Each switch, each wait on a full client (once, however long it lasts), the start and the end of
+ * dropping are announced on `notice` (one line each).
  */
 #define SERIAL_RX_PATIENCE_DEFAULT 5000 /* ms; the PD takes SERIAL_RX_PATIENCE_MS */
 
@@ -62,8 +65,9 @@ struct serial_rx_router {
     unsigned client_count;
     struct serial_queue_handle notice; /* to the TX virtualiser; capacity 0: no notices */
     bool have_notice;
-    unsigned waiting_for; /* 1-based client whose full queue holds input back, or 0 */
-    uint64_t waiting_since_ms;
+    unsigned waiting_for;      /* 1-based client whose full queue holds input back, or 0 */
+    uint64_t waiting_since_ms; /* when the wait's clock started */
+    bool read_during_wait;     /* waiting_for took input since then */
     uint64_t patience_ms;
     uint64_t delivered[SERIAL_MAX_CLIENTS];
     bool dropping[SERIAL_MAX_CLIENTS];    /* the client is taken as not reading */

@@ -52,71 +52,115 @@ int serial_tx_add_client(struct serial_tx_virt *v, struct serial_queue *queue, c
     return (int)v->client_count++;
 }
 
-/* Advance the scan over one byte; true if a piece may end right after it. */
-static bool scan_byte(struct scan *s, unsigned char b)
+/* Where a piece may end, relative to the byte just scanned: both can hold (a byte that shows the
+ * character before it was malformed may itself be complete). */
+enum {
+    CUT_BEFORE = 1u << 0,
+    CUT_AFTER = 1u << 1,
+};
+
+/* The number of continuation bytes a UTF-8 lead byte announces (RFC 3629 section 4), or 0 if the
+ * byte starts no multi-byte character. */
+static unsigned utf8_continuations(unsigned char b)
 {
-    if (s->state != SCAN_GROUND && s->state != SCAN_UTF8 && ++s->sequence_length > SERIAL_TX_MAX_SEQUENCE) {
+    if (b >= 0xc2 && b <= 0xdf) {
+        return 1;
+    }
+    if (b >= 0xe0 && b <= 0xef) {
+        return 2;
+    }
+    if (b >= 0xf0 && b <= 0xf4) {
+        return 3;
+    }
+    return 0;
+}
+
+static unsigned scan_ground(struct scan *s, unsigned char b)
+{
+    if (b == 0x1b) {
+        s->state = SCAN_ESCAPE;
+        s->sequence_length = 1;
+        return 0;
+    }
+    unsigned continuations = utf8_continuations(b);
+    if (continuations > 0) {
+        s->state = SCAN_UTF8;
+        s->utf8_left = continuations;
+        return 0;
+    }
+    return CUT_AFTER;
+}
+
+static unsigned scan_escape(struct scan *s, unsigned char b)
+{
+    if (b == '[') {
+        s->state = SCAN_CSI;
+        return 0;
+    }
+    if (b == ']' || b == 'P') {
+        s->state = SCAN_STRING;
+        return 0;
+    }
+    if (b >= 0x20 && b <= 0x2f) {
+        return 0; /* intermediate bytes (ESC ( B and the like) */
+    }
+    s->state = SCAN_GROUND;
+    return CUT_AFTER;
+}
+
+/* Inside a multi-byte character: a continuation byte brings it nearer its end; any other byte
+ * shows that it was malformed and has ended already, so a piece may end before that byte, which
+ * then starts afresh. A character is at most 4 bytes, so a cut is never further away than that:
+ * lead bytes that are never completed cannot hold the output. */
+static unsigned scan_utf8(struct scan *s, unsigned char b)
+{
+    if ((b & 0xc0) != 0x80) {
+        s->state = SCAN_GROUND;
+        return CUT_BEFORE | scan_ground(s, b);
+    }
+    if (--s->utf8_left == 0) {
+        s->state = SCAN_GROUND;
+        return CUT_AFTER;
+    }
+    return 0;
+}
+
+/* Advance the scan over one byte; say where a piece may end (CUT_BEFORE, CUT_AFTER). From ground,
+ * every SERIAL_TX_MAX_SEQUENCE bytes hold a cut point. */
+static unsigned scan_byte(struct scan *s, unsigned char b)
+{
+    bool in_sequence = s->state != SCAN_GROUND && s->state != SCAN_UTF8;
+    if (in_sequence && ++s->sequence_length >= SERIAL_TX_MAX_SEQUENCE) {
         s->state = SCAN_GROUND; /* not a sequence any terminal knows: give up on it */
-        return true;
+        return CUT_AFTER;
     }
     switch (s->state) {
     case SCAN_GROUND:
-        if (b == 0x1b) {
-            s->state = SCAN_ESCAPE;
-            s->sequence_length = 1;
-            return false;
-        }
-        if (b >= 0xc2 && b <= 0xf4) {
-            s->state = SCAN_UTF8;
-            s->utf8_left = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : 1;
-            return false;
-        }
-        return true;
+        return scan_ground(s, b);
     case SCAN_ESCAPE:
-        if (b == '[') {
-            s->state = SCAN_CSI;
-            return false;
-        }
-        if (b == ']' || b == 'P') {
-            s->state = SCAN_STRING;
-            return false;
-        }
-        if (b >= 0x20 && b <= 0x2f) {
-            return false; /* intermediate bytes (ESC ( B and the like) */
-        }
-        s->state = SCAN_GROUND;
-        return true;
+        return scan_escape(s, b);
     case SCAN_CSI:
         if (b >= 0x40 && b <= 0x7e) {
             s->state = SCAN_GROUND;
-            return true;
+            return CUT_AFTER;
         }
-        return false;
+        return 0;
     case SCAN_STRING:
         if (b == 0x07) {
             s->state = SCAN_GROUND;
-            return true;
+            return CUT_AFTER;
         }
         if (b == 0x1b) {
             s->state = SCAN_STRING_ESCAPE;
         }
-        return false;
+        return 0;
     case SCAN_STRING_ESCAPE:
         s->state = b == '\\' ? SCAN_GROUND : SCAN_STRING;
-        return s->state == SCAN_GROUND;
+        return s->state == SCAN_GROUND ? CUT_AFTER : 0;
     case SCAN_UTF8:
-        if ((b & 0xc0) != 0x80) {
-            /* Not a continuation: the character was malformed; rescan this byte afresh. */
-            s->state = SCAN_GROUND;
-            return scan_byte(s, b);
-        }
-        if (--s->utf8_left == 0) {
-            s->state = SCAN_GROUND;
-            return true;
-        }
-        return false;
+        return scan_utf8(s, b);
     }
-    return true;
+    return CUT_AFTER;
 }
 
 /*
@@ -136,7 +180,11 @@ static uint32_t copy_piece(struct serial_tx_client *c, struct spsc_window waitin
     for (uint32_t i = 0; i < limit; i++) {
         char b = c->queue.data[spsc_slot(&c->queue.ring, waiting, i)];
         driver->data[spsc_slot(&driver->ring, space, at + i)] = b;
-        if (scan_byte(&s, (unsigned char)b)) {
+        unsigned where = scan_byte(&s, (unsigned char)b);
+        if (where & CUT_BEFORE) {
+            cut = i;
+        }
+        if (where & CUT_AFTER) {
             cut = i + 1;
             if (b == '\n') {
                 cut_after_newline = i + 1;
@@ -174,6 +222,11 @@ static enum serve_result serve(struct serial_tx_virt *v, unsigned index, uint32_
     struct spsc_window space = serial_queue_space(&v->driver);
     uint32_t room = space.count > overhead ? space.count - overhead : 0;
     uint32_t n = room == 0 ? 0 : copy_piece(c, waiting, &v->driver, space, c->colour_length, room);
+    if (n == 0 && waiting.count <= room && waiting.count == c->queue.capacity) {
+        /* The client's whole queue is one unfinished sequence: with no room left it can never
+         * finish it, so waiting would stall it for good. It was all copied; it goes as it is. */
+        n = waiting.count;
+    }
     if (n == 0) {
         if (waiting.count <= room) {
             /* The data ends inside a sequence: the rest is on its way. */

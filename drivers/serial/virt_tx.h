@@ -2,8 +2,10 @@
  * The TX virtualiser's multiplexer (SPEC section 3): every client's output goes to the one UART
  * queue in pieces, each piece wrapped in the client's colour and a reset, so the terminal is
  * always back to normal after a piece. A piece never ends inside a client's own escape sequence
- * or UTF-8 character: a cut there would let the next client's colour land inside it. When the
- * UART queue is short of room the clients wait (back-pressure), they are never dropped.
+ * or UTF-8 character: a cut there would let the next client's colour land inside it. What a
+ * client writes can never hold the console: a malformed character ends where it breaks, an
+ * endless sequence is given up on, and a queue full of one unfinished sequence goes as it is.
+ * When the UART queue is short of room the clients wait (back-pressure), they are never dropped.
  * Portable: the PD glue does the notifications this code asks for.
  */
 #pragma once
@@ -18,8 +20,10 @@
 #define SERIAL_TX_COLOUR_MAX   16
 #define SERIAL_TX_RESET        "\033[0m"
 #define SERIAL_TX_RESET_LENGTH 4
-/* An escape sequence longer than this is not one a terminal knows: cutting after it is allowed,
- * so a client that never ends its sequence cannot stall its own output. */
+/* An escape sequence this long is not one a terminal knows: cutting after it is allowed, so a
+ * client that never ends its sequence cannot stall its own output. A UTF-8 character is at most 4
+ * bytes, so from a cut point the next SERIAL_TX_MAX_SEQUENCE bytes always hold another: a driver
+ * queue with that much room (besides a colour and a reset) always takes a piece. */
 #define SERIAL_TX_MAX_SEQUENCE 64
 
 struct serial_tx_client {

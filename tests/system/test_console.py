@@ -134,3 +134,68 @@ def test_a_client_that_stops_reading_does_not_hold_the_console(both):
              timeout=COMMAND_TIMEOUT)
     c.expect(r"serial: input goes to client 1\r", timeout=COMMAND_TIMEOUT)
     assert c.run("hostname") == "client1"
+
+
+def test_lead_bytes_from_one_guest_do_not_freeze_the_console(both):
+    """Issue 13, defect 1: client 2 prints 9,000 UTF-8 lead bytes (0xe5, as `cat` of a binary file
+    does), none ever completed. The console goes on: client 2's bytes arrive, its shell answers,
+    and client 1's output still arrives after it."""
+    c = both
+    switch(c, 2)
+    start = len(c.raw_log())
+    c.child.send("head -c 9000 /dev/zero | tr '\\000' '\\345'; echo; echo two-fin''ished\r")
+    c.expect(r"two-finished", timeout=COMMAND_TIMEOUT)
+    c.expect(r"# ", timeout=COMMAND_TIMEOUT)
+    # Every lead byte came through on its own (the log decodes each lone 0xe5 as U+FFFD).
+    red = per_client_output(c.raw_log()[start:]).get("31", "")
+    assert red.count("\ufffd") == 9000, f"{red.count(chr(0xfffd))} of client 2's 9000 lead bytes arrived"
+    switch(c, 1)
+    assert c.run("echo mark''er-one") == "marker-one"
+    switch(c, 2)
+    assert c.run("echo mark''er-two") == "marker-two"
+
+
+def seq_lines(first, last):
+    """What `seq first last` prints, one number a line."""
+    return "".join(f"{i}\n" for i in range(first, last + 1))
+
+
+def test_a_flooding_guest_cannot_starve_the_other(both):
+    """Issue 13: client 2 runs `yes` (as much output as it can make, for as long as it runs) while
+    client 1 prints `seq 1 20000`: every one of client 1's lines arrives, in order, and the share
+    of the console each got meanwhile is printed. Behaviour, not speed: the bound is generous."""
+    c = both
+    switch(c, 2)
+    c.child.send("yes\r")
+    # The flood is under way before client 1 starts.
+    c.child.expect(r"(y\r+\n){200}", timeout=COMMAND_TIMEOUT, searchwindowsize=2000)
+    switch(c, 1)
+    start = len(c.raw_log())
+    began = time.monotonic()
+    c.child.send("seq 1 20000; echo one-fin''ished\r")
+    # A small search window: the flood makes the buffer long, and pexpect would search it all.
+    c.child.expect(r"one-finished", timeout=600, searchwindowsize=200)
+    took = time.monotonic() - began
+    during = c.raw_log()[start:]
+    out = per_client_output(during)
+    green = out.get("32", "")
+    red = out.get("31", "")
+    total = len(green) + len(red)
+    print(f"\nflood: {len(green)} bytes of client 1 and {len(red)} of client 2 in {took:.1f} s: "
+          f"client 1 {100 * len(green) / max(total, 1):.1f} %, client 2 {100 * len(red) / max(total, 1):.1f} %")
+    # Client 1's lines are all there, whole and in order, between the echo of its command line
+    # and its next prompt.
+    lines = re.sub(r"[\r\n]+", "\n", green)  # the log reads the host pty's \r\r\n as two line ends
+    numbers = [int(n) for n in re.findall(r"(?m)^([0-9]+)$", lines)]
+    assert seq_lines(1, 20000) in lines and numbers == list(range(1, 20001)), (
+        f"client 1's seq output is not whole and in order: {len(numbers)} numbered lines arrived, first "
+        f"out of order near {next((i for i, v in enumerate(numbers) if v != i + 1), None)}; last console "
+        f"lines:\n{c.tail()}")
+    # Client 2 flooded all along: the test measured something.
+    flood_lines = re.sub(r"[\r\n]+", "\n", red).count("y\n")
+    assert flood_lines > 1000, f"client 2 printed only {flood_lines} lines meanwhile"
+    # Stop the flood: its shell answers again.
+    switch(c, 2)
+    c.child.send("\x03")
+    c.child.expect(r"client2:[^\n]*# ", timeout=COMMAND_TIMEOUT, searchwindowsize=200)
+    assert c.run("echo after''flood") == "afterflood"

@@ -333,6 +333,228 @@ static void tx_endless_client_and_driver_cannot_hold_one_call(void **state)
     assert_int_equal(driver.header.producer_signalled, 0);
 }
 
+/* ---- malformed output cannot hold the console (issue 13, defect 1) ---- */
+
+/* A TX virtualiser whose client 1 is green with a 1 KiB queue and client 2 red with a queue as big
+ * as the driver's: a full client 2 then has more waiting than any one piece can carry. */
+static struct ring big_out2;
+static struct serial_tx_virt tx_big;
+
+static void tx_big_setup(void)
+{
+    ring_init(&driver, 4096);
+    ring_init(&out1, 1024);
+    ring_init(&big_out2, 4096);
+    serial_tx_init(&tx_big);
+    assert_true(serial_queue_init(&tx_big.driver, &driver.header, driver.data, 4096));
+    assert_int_equal(serial_tx_add_client(&tx_big, &out1.header, out1.data, 1024, "32"), 0);
+    assert_int_equal(serial_tx_add_client(&tx_big, &big_out2.header, big_out2.data, 4096, "31"), 1);
+}
+
+/* Process and drain the driver until nothing moves; the pieces of each colour, joined, in
+ * *green and *red (static buffers). */
+static void tx_big_drain(char **green, char **red, size_t *green_length, size_t *red_length)
+{
+    static char g[1 << 16], r[1 << 16], stream[1 << 16];
+    size_t gl = 0, rl = 0;
+    for (unsigned round = 0; round < 100; round++) {
+        struct serial_tx_actions a;
+        serial_tx_process(&tx_big, &a);
+        uint32_t n = serial_dequeue_batch(&driver.peer, stream, sizeof(stream));
+        if (n == 0) {
+            break;
+        }
+        /* Every piece is colour, text, reset; the text here never holds an escape. */
+        for (uint32_t i = 0; i < n;) {
+            assert_true(n - i > 9);
+            bool is_green = memcmp(stream + i, GREEN, 5) == 0;
+            assert_true(is_green || memcmp(stream + i, RED, 5) == 0);
+            uint32_t end = i + 5;
+            while (end + 4 <= n && memcmp(stream + end, RESET, 4) != 0) {
+                end++;
+            }
+            assert_true(end + 4 <= n);
+            size_t length = end - (i + 5);
+            memcpy(is_green ? g + gl : r + rl, stream + i + 5, length);
+            *(is_green ? &gl : &rl) += length;
+            i = end + 4;
+        }
+    }
+    *green = g;
+    *red = r;
+    *green_length = gl;
+    *red_length = rl;
+}
+
+static void tx_run_of_lead_bytes_cannot_freeze_the_console(void **state)
+{
+    (void)state;
+    tx_big_setup();
+    /* Client 2 fills its queue with UTF-8 lead bytes (0xe5 starts a three-byte character), as
+     * `tr '\000' '\345'` does; then client 1 prints a line. */
+    static char leads[4096];
+    memset(leads, '\xe5', sizeof(leads));
+    assert_int_equal(serial_enqueue_batch(&big_out2.peer, leads, sizeof(leads)), sizeof(leads));
+    struct serial_tx_actions a;
+    serial_tx_process(&tx_big, &a);
+    ring_put(&out1, "marker\r\n");
+    char *green, *red;
+    size_t green_length, red_length;
+    tx_big_drain(&green, &red, &green_length, &red_length);
+    /* Client 1's line arrives, and so do client 2's bytes, unchanged: each lead byte followed by
+     * another was never completed, so it is a character of its own. The last one may still be,
+     * so it waits for what comes next. */
+    assert_int_equal(green_length, 8);
+    assert_memory_equal(green, "marker\r\n", 8);
+    assert_int_equal(red_length, sizeof(leads) - 1);
+    assert_memory_equal(red, leads, sizeof(leads) - 1);
+    assert_int_equal(serial_queue_length(&big_out2.peer), 1);
+}
+
+static void tx_lead_bytes_in_a_small_queue_still_leave(void **state)
+{
+    (void)state;
+    struct serial_tx_actions a;
+    /* Client 2's queue (1 KiB) full of lead bytes fits the driver's room: it must not sit there
+     * waiting for continuation bytes that cannot come, since its queue is full. */
+    static char leads[1024];
+    memset(leads, '\xe5', sizeof(leads));
+    assert_int_equal(serial_enqueue_batch(&out2.peer, leads, sizeof(leads)), sizeof(leads));
+    serial_tx_process(&tx, &a);
+    char *got = ring_take(&driver);
+    assert_int_equal(strlen(got), 5 + 1023 + 4); /* the last one may yet be completed */
+    assert_memory_equal(got, RED, 5);
+    assert_memory_equal(got + 5, leads, 1023);
+    assert_int_equal(serial_queue_length(&out2.peer), 1);
+    ring_put(&out2, "\x98\xaf"); /* it was: U+5BEF */
+    serial_tx_process(&tx, &a);
+    assert_string_equal(ring_take(&driver), RED "\xe5\x98\xaf" RESET);
+}
+
+static void tx_malformed_utf8_is_cut_where_it_breaks(void **state)
+{
+    (void)state;
+    struct serial_tx_actions a;
+    /* A lead byte followed by a byte that cannot continue it ends there: a cut is allowed before
+     * the byte that broke it, whatever that byte starts (text, an escape, another character). */
+    ring_put(&out1, "a\xe5"
+                    "b\xc3\x1b[1m\xf0\x9f\xe5\xe5\x80\x80\xf0\x9f\x98\x80z\xf0");
+    /* Leave room for the colour, the reset and 4 bytes of text at a time. */
+    static char filler[4096 - 9 - 4];
+    memset(filler, '.', sizeof(filler));
+    assert_int_equal(serial_enqueue_batch(&driver.peer, filler, sizeof(filler)), sizeof(filler));
+    static char text[256];
+    size_t length = 0;
+    for (unsigned round = 0; round < 20; round++) {
+        serial_tx_process(&tx, &a);
+        char *got = ring_take(&driver);
+        assert_true(strlen(got) >= sizeof(filler));
+        got += sizeof(filler);
+        size_t n = strlen(got);
+        if (n == 0) {
+            break;
+        }
+        assert_true(n > 9 && n <= 9 + 4); /* never more than the room, always something */
+        memcpy(text + length, got + 5, n - 9);
+        length += n - 9;
+        assert_int_equal(serial_enqueue_batch(&driver.peer, filler, sizeof(filler)), sizeof(filler));
+    }
+    /* Everything but the unfinished character at the end, in order; the valid four-byte character
+     * went in one piece (it fills the room exactly). */
+    const char *expected = "a\xe5"
+                           "b\xc3\x1b[1m\xf0\x9f\xe5\xe5\x80\x80\xf0\x9f\x98\x80z";
+    assert_int_equal(length, strlen(expected));
+    assert_memory_equal(text, expected, length);
+    assert_int_equal(serial_queue_length(&out1.peer), 1);
+}
+
+static void tx_unfinished_sequence_filling_its_queue_goes_anyway(void **state)
+{
+    (void)state;
+    struct serial_tx_actions a;
+    /* A 32-byte queue full of the start of an OSC string: its client has no room left to end it,
+     * so waiting for the end would stall that client for good. It goes as it is. */
+    static struct ring tiny;
+    ring_init(&tiny, 32);
+    assert_int_equal(serial_tx_add_client(&tx, &tiny.header, tiny.data, 32, "33"), 3);
+    char osc[33] = "\033]0;";
+    memset(osc + 4, 't', 28);
+    osc[32] = '\0';
+    ring_put(&tiny, osc);
+    serial_tx_process(&tx, &a);
+    char expected[64];
+    snprintf(expected, sizeof(expected), "\033[33m%s" RESET, osc);
+    assert_string_equal(ring_take(&driver), expected);
+    /* Not full: the rest of a sequence may still come, so it waits. */
+    ring_put(&tiny, "\033]0;tt");
+    serial_tx_process(&tx, &a);
+    assert_string_equal(ring_take(&driver), "");
+}
+
+/* A deterministic stream of bytes, biased toward the ones that start or continue something. */
+static uint32_t next_random(uint32_t *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return *seed >> 8;
+}
+
+static char interesting_byte(uint32_t *seed)
+{
+    static const char pool[] = {'\033', '[', ']', 'P',    '\\',   '\007', '\n',   '1',    ';',    'm',
+                                ' ',    '(', 'A', '\xc3', '\xe5', '\xf0', '\x80', '\x9f', '\xbf', '\xff'};
+    uint32_t r = next_random(seed);
+    return (r & 3) == 0 ? (char)(r >> 4) : pool[(r >> 4) % sizeof(pool)];
+}
+
+static void tx_every_stream_moves_through_a_small_room(void **state)
+{
+    (void)state;
+    /* Whatever a client writes, with room for one longest sequence (SERIAL_TX_MAX_SEQUENCE bytes)
+     * and more waiting than that, a piece goes: nothing a client writes can stall the console.
+     * The stream is uncoloured (like the notice stream), so what arrives must be it exactly. */
+    static struct ring stream_out;
+    static struct serial_tx_virt t;
+    ring_init(&driver, 4096);
+    ring_init(&stream_out, 4096);
+    serial_tx_init(&t);
+    assert_true(serial_queue_init(&t.driver, &driver.header, driver.data, 4096));
+    assert_int_equal(serial_tx_add_client(&t, &stream_out.header, stream_out.data, 4096, NULL), 0);
+    static char written[1 << 16], read[1 << 16], filler[4096];
+    memset(filler, '.', sizeof(filler));
+    size_t written_length = 0, read_length = 0;
+    uint32_t seed = 13;
+    for (unsigned round = 0; round < 30000; round++) {
+        /* The client adds a few bytes until it has written enough; then the rest drains. */
+        uint32_t add = written_length < sizeof(written) - 256 ? next_random(&seed) % 24 : 0;
+        for (uint32_t i = 0; i < add && serial_queue_free(&stream_out.peer) > 0; i++) {
+            char b = interesting_byte(&seed);
+            assert_int_equal(serial_enqueue_batch(&stream_out.peer, &b, 1), 1);
+            written[written_length++] = b;
+        }
+        /* The driver has room for SERIAL_TX_MAX_SEQUENCE bytes, no more. */
+        uint32_t waiting = serial_queue_length(&stream_out.peer);
+        assert_int_equal(serial_enqueue_batch(&driver.peer, filler, 4096 - SERIAL_TX_MAX_SEQUENCE),
+                         4096 - SERIAL_TX_MAX_SEQUENCE);
+        struct serial_tx_actions a;
+        serial_tx_process(&t, &a);
+        char drop[4096];
+        serial_dequeue_batch(&driver.peer, drop, 4096 - SERIAL_TX_MAX_SEQUENCE);
+        uint32_t sent = serial_dequeue_batch(&driver.peer, read + read_length, SERIAL_TX_MAX_SEQUENCE);
+        if (waiting >= SERIAL_TX_MAX_SEQUENCE) {
+            assert_true(sent > 0);
+        }
+        read_length += sent;
+        assert_true(read_length <= written_length);
+        if (written_length >= sizeof(written) - 256 && sent == 0) {
+            break;
+        }
+    }
+    assert_true(written_length > 10000);
+    /* What has not come through yet is at most one unfinished sequence. */
+    assert_true(written_length - read_length < SERIAL_TX_MAX_SEQUENCE);
+    assert_memory_equal(read, written, read_length);
+}
+
 /* ---- RX router ---- */
 
 static struct ring typed, in1, in2, rx_notices;
@@ -539,6 +761,104 @@ static void rx_endless_input_cannot_hold_one_call(void **state)
     assert_int_equal(typed.header.consumer_signalled, 0); /* it asked to hear of more */
 }
 
+/* ---- a slow reader and the patience (issue 13, defect 6) ---- */
+
+/* Client 1 is full and then reads one character every 1.5 s, which is within the patience (2 s)
+ * each time. Route at each of its reads; return the time 'x' reached client 2, or 0 if it never
+ * did in a minute. What client 1 read is appended to `read_by_1`. */
+static uint64_t route_while_client_1_trickles(char *read_by_1, size_t size)
+{
+    for (uint64_t now = 0; now <= 60000; now += 1500) {
+        struct serial_rx_actions a;
+        serial_rx_route(&rx, now, &a);
+        if (strchr(ring_take(&in2), 'x') != NULL) {
+            return now;
+        }
+        char c;
+        if (serial_dequeue_batch(&in1.peer, &c, 1) == 1 && strlen(read_by_1) + 1 < size) {
+            strncat(read_by_1, &c, 1);
+        }
+    }
+    return 0;
+}
+
+static void rx_slow_reader_delays_a_switch_by_one_patience(void **state)
+{
+    (void)state;
+    static const char fill[] = "................";
+    assert_int_equal(serial_enqueue_batch(&in1.peer, fill, 16), 16);
+    /* Ten characters for client 1, then the person moves to client 2. */
+    ring_put(&typed, "0123456789@2x");
+    char read_by_1[64] = "";
+    uint64_t switched_at = route_while_client_1_trickles(read_by_1, sizeof(read_by_1));
+    /* The switch waited for client 1 once: the patience, and at most one of its reads more (the
+     * router looks again when it reads); not a patience per held character. */
+    assert_true(switched_at > 0 && switched_at <= rx.patience_ms + 1500);
+    assert_int_equal(rx.dropped[0], 8); /* "23456789": held past the patience, dropped, counted */
+    char c;
+    while (serial_dequeue_batch(&in1.peer, &c, 1) == 1) {
+        strncat(read_by_1, &c, 1);
+    }
+    assert_string_equal(read_by_1, "................01");
+    const char *notices = ring_take(&rx_notices);
+    assert_non_null(strstr(notices, "client 1 is not reading; what is typed for it is dropped until it reads"));
+    assert_non_null(strstr(notices, "input goes to client 2"));
+}
+
+static void rx_slow_reader_gets_all_its_input_and_one_notice(void **state)
+{
+    (void)state;
+    static const char fill[] = "................";
+    assert_int_equal(serial_enqueue_batch(&in1.peer, fill, 16), 16);
+    /* No switch waits behind it: a client that reads within the patience each time is reading
+     * (SPEC 4), so everything reaches it, in order. */
+    ring_put(&typed, "0123456789");
+    char read_by_1[64] = "";
+    assert_int_equal(route_while_client_1_trickles(read_by_1, sizeof(read_by_1)), 0);
+    assert_string_equal(read_by_1, "................0123456789");
+    assert_int_equal(rx.dropped[0], 0);
+    /* The console hears of the wait once, not once per character: a slow client cannot fill the
+     * shared console with notices. */
+    const char *notices = ring_take(&rx_notices);
+    const char *first = strstr(notices, "client 1 is not taking input");
+    assert_non_null(first);
+    assert_null(strstr(first + 1, "client 1 is not taking input"));
+    assert_null(strstr(notices, "not reading"));
+}
+
+static void rx_each_switch_gets_its_own_patience(void **state)
+{
+    (void)state;
+    struct serial_rx_actions a;
+    static const char fill[] = "................";
+    assert_int_equal(serial_enqueue_batch(&in2.peer, fill, 16), 16);
+    /* Client 2 is full. The person switches to it, waits, then leaves before the patience. */
+    ring_put(&typed, "@2ab@1c");
+    serial_rx_route(&rx, 0, &a);
+    serial_rx_route(&rx, 1900, &a);
+    assert_int_equal(serial_queue_length(&typed.peer), 5); /* "ab@1c" waits for client 2 */
+    char c;
+    assert_int_equal(serial_dequeue_batch(&in2.peer, &c, 1), 1);
+    serial_rx_route(&rx, 1950, &a); /* 'a' fits; 'b' waits on, the patience already near spent */
+    assert_int_equal(serial_queue_length(&typed.peer), 4);
+    serial_rx_route(&rx, 2000, &a); /* spent once: 'b' is dropped, "@1" gets through */
+    assert_string_equal(ring_take(&in1), "c");
+    assert_int_equal(rx.dropped[1], 1);
+    /* Client 2 reads everything. Back on it later with more than it holds: a new switch, a new
+     * wait with its own patience. */
+    ring_take(&in2);
+    ring_take(&rx_notices);
+    ring_put(&typed, "@2ddddddddddddddddD");
+    serial_rx_route(&rx, 10000, &a);
+    assert_int_equal(serial_queue_length(&in2.peer), 16); /* the d's, which it has not read yet */
+    assert_non_null(strstr(ring_take(&rx_notices), "client 2 reads again; 1 characters typed for it"));
+    serial_rx_route(&rx, 11999, &a);
+    assert_int_equal(serial_queue_length(&typed.peer), 1); /* 'D' waits */
+    serial_rx_route(&rx, 12000, &a);
+    assert_int_equal(serial_queue_length(&typed.peer), 0);
+    assert_int_equal(rx.dropped[1], 1); /* 'D': the count restarted when it read again */
+}
+
 /* ---- the most clients there can be ---- */
 
 static void every_client_and_the_notices_have_a_slot(void **state)
@@ -607,6 +927,11 @@ int main(void)
         cmocka_unit_test_setup(tx_interleaves_two_busy_clients_in_order, tx_setup),
         cmocka_unit_test_setup(tx_client_taking_back_its_data_cannot_hang_it, tx_setup),
         cmocka_unit_test_setup(tx_endless_client_and_driver_cannot_hold_one_call, tx_setup),
+        cmocka_unit_test_setup(tx_run_of_lead_bytes_cannot_freeze_the_console, tx_setup),
+        cmocka_unit_test_setup(tx_lead_bytes_in_a_small_queue_still_leave, tx_setup),
+        cmocka_unit_test_setup(tx_malformed_utf8_is_cut_where_it_breaks, tx_setup),
+        cmocka_unit_test_setup(tx_unfinished_sequence_filling_its_queue_goes_anyway, tx_setup),
+        cmocka_unit_test_setup(tx_every_stream_moves_through_a_small_room, tx_setup),
         cmocka_unit_test_setup(rx_hint_at_start, rx_setup),
         cmocka_unit_test_setup(rx_burst_with_switches, rx_setup),
         cmocka_unit_test_setup(rx_full_client_holds_input_back, rx_setup),
@@ -618,6 +943,9 @@ int main(void)
         cmocka_unit_test_setup(rx_counts_as_delivered_only_what_it_wrote, rx_setup),
         cmocka_unit_test_setup(rx_notice_goes_whole_or_is_counted, rx_setup),
         cmocka_unit_test_setup(rx_endless_input_cannot_hold_one_call, rx_setup),
+        cmocka_unit_test_setup(rx_slow_reader_delays_a_switch_by_one_patience, rx_setup),
+        cmocka_unit_test_setup(rx_slow_reader_gets_all_its_input_and_one_notice, rx_setup),
+        cmocka_unit_test_setup(rx_each_switch_gets_its_own_patience, rx_setup),
         cmocka_unit_test(every_client_and_the_notices_have_a_slot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

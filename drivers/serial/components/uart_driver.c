@@ -1,8 +1,9 @@
 /*
  * The UART driver PD: owns the board's UART and moves bytes between it and the two serial
  * virtualisers. Output waits in the TX queue while the transmit FIFO is full (the TX interrupt is
- * on only then); input waits in the UART while the RX queue is full (the RX interrupt is off
- * only then), so nothing is lost in either direction.
+ * on only then, or after a pass that moved its whole budget); input waits in the UART while the
+ * RX queue is full (the RX interrupt is off only then), so nothing is lost in either direction.
+ * Every loop over a queue is bounded, and every index is read once per look.
  * Addresses, channels, clock and baud rate come from its generated configuration.
  */
 #include <microkit.h>
@@ -20,61 +21,89 @@ static bool tx_irq_on;
 static bool rx_held; /* the RX queue was full: input waits in the UART */
 static bool ready;
 
+/* What one pass may move: a queue's worth, and every look at the queue costs at least one, so a
+ * peer on another core that always has more (or keeps changing its index) cannot hold the call. */
+static uint32_t take_budget(uint32_t *budget, uint32_t moved)
+{
+    uint32_t cost = moved > 0 ? moved : 1;
+    *budget = cost < *budget ? *budget - cost : 0;
+    return *budget;
+}
+
+/*
+ * Output from the TX queue into the UART. Each span is copied and published from one look at the
+ * queue (a window), so what is consumed is what was written. The TX interrupt is on while output
+ * waits that the FIFO could not take, or that this pass's budget left behind: the UART then calls
+ * us back when it has room.
+ */
 static void tx_provide(void)
 {
     bool consumed = false;
-    bool fifo_full = false;
-    for (;;) {
-        const char *bytes;
-        uint32_t span = serial_queue_read_span(&tx, &bytes);
+    bool more = false;
+    uint32_t budget = tx.capacity;
+    while (budget > 0) {
+        struct spsc_window waiting = serial_queue_filled(&tx);
+        char *bytes;
+        uint32_t span = serial_window_span(&tx, waiting, 0, &bytes);
         if (span == 0) {
             serial_queue_request_data_signal(&tx);
             if (serial_queue_length(&tx) == 0) {
                 break;
             }
+            take_budget(&budget, 0);
+            more = budget == 0;
             continue;
         }
+        span = span < budget ? span : budget;
         uint32_t written = uart_hw_write(&uart, bytes, span);
-        serial_queue_consume(&tx, written);
+        serial_queue_consume_window(&tx, waiting, written);
         consumed = consumed || written > 0;
         if (written < span) {
-            fifo_full = true;
+            more = true; /* the FIFO is full */
             break;
         }
+        more = take_budget(&budget, written) == 0;
     }
-    if (fifo_full != tx_irq_on) {
-        uart_hw_set_tx_irq(&uart, fifo_full);
-        tx_irq_on = fifo_full;
+    if (more != tx_irq_on) {
+        uart_hw_set_tx_irq(&uart, more);
+        tx_irq_on = more;
     }
     if (consumed && serial_queue_take_space_signal(&tx)) {
         microkit_notify(config->tx.channel);
     }
 }
 
+/* Input from the UART into the RX queue, each span from one look at the queue. A full queue
+ * leaves the rest in the UART's FIFO, which then holds back the sender; what this pass's budget
+ * leaves there raises the RX interrupt again. */
 static void rx_return(void)
 {
     bool produced = false;
-    for (;;) {
-        char *space;
-        uint32_t span = serial_queue_write_span(&rx, &space);
+    uint32_t budget = rx.capacity;
+    while (budget > 0) {
+        struct spsc_window space = serial_queue_space(&rx);
+        char *bytes;
+        uint32_t span = serial_window_span(&rx, space, 0, &bytes);
         if (span == 0) {
             serial_queue_request_space_signal(&rx);
             if (serial_queue_free(&rx) == 0) {
-                /* Leave the rest in the UART's FIFO, which then holds back the sender. */
                 if (!rx_held) {
                     uart_hw_set_rx_irq(&uart, false);
                     rx_held = true;
                 }
                 break;
             }
+            take_budget(&budget, 0);
             continue;
         }
-        uint32_t got = uart_hw_read(&uart, space, span);
-        serial_queue_produce(&rx, got);
+        span = span < budget ? span : budget;
+        uint32_t got = uart_hw_read(&uart, bytes, span);
+        serial_queue_produce_window(&rx, space, got);
         produced = produced || got > 0;
         if (got < span) {
-            break;
+            break; /* the FIFO is empty */
         }
+        take_budget(&budget, got);
     }
     if (produced && serial_queue_take_data_signal(&rx)) {
         microkit_notify(config->rx.channel);
