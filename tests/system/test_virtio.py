@@ -280,3 +280,27 @@ def test_when_the_driver_vm_stops_the_clients_get_errors_not_a_hang(console, tmp
     assert status != 0, f"a read of a disk whose driver is gone succeeded: {out}"
     assert "I/O error" in out or "Input/output error" in out, out
     assert c.run("echo still-here") == "still-here"
+
+
+def test_a_client_whose_kernel_panics_is_reported_and_restarted_while_the_other_carries_on(console, tmp_path):
+    """Client 2's kernel panics (sysrq crash): its kernel tells its VMM through the panic device,
+    the VMM says so and boots it again; it comes back to a login with its disk mounted, and
+    client 1, its disk and the console never stop."""
+    disk = make_disk(tmp_path, "--size-mib", "64")
+    c = boot(console, disk)
+    login_clients(c)
+    switch(c, 2)
+    c.run("echo before-the-crash > /mnt/kept && sync")
+    c.child.sendline("echo c > /proc/sysrq-trigger")
+    c.expect(r"Kernel panic - not syncing: sysrq triggered crash")
+    c.expect(r"VMM\|client2: the guest's kernel panicked \(its console says why\); restarting it")
+    c.expect(r"VMM\|client2: starting Linux \(boot 2")
+    switch(c, 1)
+    assert c.run("echo client1-carries-on") == "client1-carries-on"
+    c.run("echo during-the-restart > /mnt/one && sync && cat /mnt/one")
+    c.expect(r"client: /dev/vda mounted at /mnt \(vfat\)")
+    switch(c, 2)
+    c.child.send("\r")
+    c.expect(r"client2 login: ")
+    login_here(c, "client2")
+    assert c.run("cat /mnt/kept") == "before-the-crash"
