@@ -193,6 +193,11 @@ static int make_corrupt_programs(void **state)
     for (size_t i = 0; i < sizeof(corrupt_programs) / sizeof(corrupt_programs[0]); i++) {
         write_corrupt_elf(fixture, size, &corrupt_programs[i]);
     }
+    /* a stripped copy of the fixture: its symbols are only in pd.elf (path_for_symbols) */
+    char command[1024];
+    snprintf(command, sizeof(command), "aarch64-linux-gnu-objcopy --strip-all %s/pd.elf %s/pd-stripped.elf",
+             FIXTURE_DIR, work_dir);
+    assert_int_equal(system(command), 0);
     write_prefill("prefill-5000.bin", 5000);
     write_prefill("prefill-empty.bin", 0);
     write_prefill("prefill-16.bin", 16);
@@ -505,7 +510,7 @@ static void microkit_features_are_given(void **state)
         fail_msg("mksystem failed on a valid file:\n%s", run.output);
     }
     /* perms="x" is given read too, and says so */
-    assert_non_null(strstr(run.output, "microkit.system:13: warning: <map> perms=\"x\": Tessera's kernel maps nothing "
+    assert_non_null(strstr(run.output, "microkit.system:14: warning: <map> perms=\"x\": Tessera's kernel maps nothing "
                                        "without read access; mapped readable too"));
     struct image img;
     struct sysimage *si;
@@ -552,6 +557,9 @@ static void microkit_features_are_given(void **state)
     uint64_t smc = fixture_symbol("tessera_pd_smc");
     assert_int_equal(read_pd_bytes(&img, si, 0, smc, 1), 1);
     assert_int_equal(read_pd_bytes(&img, si, 1, smc, 1), 0);
+    /* the stripped image, patched where pd.elf's symbols say */
+    assert_string_equal(si->pds[2].name, "peer");
+    assert_int_equal(read_pd_u64(&img, si, 2, fixture_symbol("region_vaddr")), 0x23000000);
     free(img.data);
     free(si);
 }
