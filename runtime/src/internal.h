@@ -6,8 +6,12 @@
 
 /* One receive and the entry point it calls; returns whether a reply is due (left in *reply). */
 bool tessera_event_step(bool have_reply, microkit_msginfo *reply);
-void tessera_run_constructors(void);
+
+typedef void (*tessera_constructor)(void);
+void tessera_run_constructors(const tessera_constructor *start, const tessera_constructor *end);
 void tessera_ack_own_irqs(void);
+/* Everything before the first receive: constructors, init(), then the IRQ acks. */
+void tessera_pd_start(const tessera_constructor *start, const tessera_constructor *end);
 void tessera_pd_main(void) __attribute__((noreturn));
 
 /* Stops the PD with `error` in x0 (a breakpoint the kernel reports or gives the parent as a

@@ -163,16 +163,14 @@ bool tessera_event_step(bool have_reply, microkit_msginfo *reply)
     }
 }
 
-/* Constructors, in link order (runtime/pd.ld keeps priorities sorted), as Microkit runs them. */
-typedef void (*tessera_constructor)(void);
+/* Constructors, in link order (runtime/pd.ld sorts them by priority), as Microkit runs them. */
 extern const tessera_constructor __init_array_start[];
 extern const tessera_constructor __init_array_end[];
 
-void tessera_run_constructors(void)
+void tessera_run_constructors(const tessera_constructor *start, const tessera_constructor *end)
 {
-    size_t count = (size_t)(__init_array_end - __init_array_start);
-    for (size_t i = 0; i < count; i++) {
-        __init_array_start[i]();
+    for (const tessera_constructor *c = start; c < end; c++) {
+        (*c)();
     }
 }
 
@@ -186,11 +184,16 @@ void tessera_ack_own_irqs(void)
     }
 }
 
-void tessera_pd_main(void)
+void tessera_pd_start(const tessera_constructor *start, const tessera_constructor *end)
 {
-    tessera_run_constructors();
+    tessera_run_constructors(start, end);
     init();
     tessera_ack_own_irqs();
+}
+
+void tessera_pd_main(void)
+{
+    tessera_pd_start(__init_array_start, __init_array_end);
     bool have_reply = false;
     microkit_msginfo reply = microkit_msginfo_new(0, 0);
     for (;;) {
