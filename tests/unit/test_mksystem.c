@@ -597,10 +597,11 @@ static void microkit_command_line_builds(void **state)
     assert_int_equal(stat(path, &st), 0);
     snprintf(path, sizeof(path), "%s/mk-report.txt", work_dir);
     assert_int_equal(stat(path, &st), 0);
-    /* Microkit's defaults: loader.img and report.txt */
+    /* Microkit's defaults: loader.img and report.txt; the working directory (holding the
+     * prefill file and the stripped program) is searched last */
     snprintf(command, sizeof(command),
-             "cd %s && MICROKIT_SDK=%s %s %s/good/microkit.system --search-path %s %s --board %s --config debug",
-             work_dir, sdk, MKSYSTEM_PATH, TESTS_DIR, FIXTURE_DIR, work_dir, BOARD_NAME);
+             "cd %s && MICROKIT_SDK=%s %s %s/good/microkit.system --search-path %s --board %s --config debug", work_dir,
+             sdk, MKSYSTEM_PATH, TESTS_DIR, FIXTURE_DIR, BOARD_NAME);
     run_command(command, &run);
     assert_int_equal(run.status, 0);
     snprintf(path, sizeof(path), "%s/loader.img", work_dir);

@@ -230,9 +230,9 @@ enum args_result args_parse(int argc, char **argv, struct options *o)
     if (o->report == NULL && o->board != NULL) {
         o->report = "report.txt";
     }
-    if (o->search_path == NULL) {
-        append_search_path(o, ".");
-    }
+    /* The working directory is searched last, as Microkit's tool does (its example Makefiles
+     * rely on it for files next to the .system file, like a prefill). */
+    append_search_path(o, ".");
     return ARGS_OK;
 }
 
