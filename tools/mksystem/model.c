@@ -180,11 +180,24 @@ static const struct unsupported unsupported_region_attributes[] = {
 
 /* True (with the error printed) if `node` is an element Tessera knows from Microkit but cannot
  * give. */
+static unsigned unsupported_count; /* such features met: the errors they cause are not given */
+
+static bool is_refused_element(const struct xml_node *node)
+{
+    for (const struct unsupported *u = unsupported_elements; u->name != NULL; u++) {
+        if (strcmp(node->name, u->name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool refused_element(const struct xml_node *node)
 {
     for (const struct unsupported *u = unsupported_elements; u->name != NULL; u++) {
         if (strcmp(node->name, u->name) == 0) {
             diag_error(node->line, "<%s> is a Microkit feature Tessera does not support: %s", node->name, u->reason);
+            unsupported_count++;
             return true;
         }
     }
@@ -199,6 +212,7 @@ static bool no_unsupported_attributes(const struct xml_node *node, const struct 
         if (xml_attr(node, u->name) != NULL) {
             diag_error(node->line, "<%s> attribute '%s' is a Microkit feature Tessera does not support: %s", node->name,
                        u->name, u->reason);
+            unsupported_count++;
             ok = false;
         }
     }
@@ -1038,6 +1052,11 @@ bool model_build(const struct xml_node *root, const char *search_path, struct sy
         return false;
     }
     bool ok = check_attributes(root, (const char *const[]){NULL});
+    /* A Microkit feature Tessera cannot give is said first: the rest of such a file is written
+     * for it, so what follows would only be errors that stem from it. */
+    for (unsigned i = 0; i < root->child_count; i++) {
+        ok = !refused_element(root->children[i]) && ok;
+    }
     /* Regions first: maps and setvars may name regions defined later in the file. */
     for (unsigned i = 0; i < root->child_count; i++) {
         if (strcmp(root->children[i]->name, "memory_region") == 0) {
@@ -1049,14 +1068,16 @@ bool model_build(const struct xml_node *root, const char *search_path, struct sy
             ok = parse_pd(root->children[i], sys, -1, search_path) && ok;
         }
     }
+    if (unsupported_count != 0) {
+        return false;
+    }
     for (unsigned i = 0; i < root->child_count; i++) {
         const struct xml_node *child = root->children[i];
         if (strcmp(child->name, "channel") == 0) {
             ok = parse_channel(child, sys) && ok;
-        } else if (strcmp(child->name, "memory_region") != 0 && strcmp(child->name, "protection_domain") != 0) {
-            if (!refused_element(child)) {
-                diag_error(child->line, "unknown element <%s> in <system>", child->name);
-            }
+        } else if (strcmp(child->name, "memory_region") != 0 && strcmp(child->name, "protection_domain") != 0 &&
+                   !is_refused_element(child)) {
+            diag_error(child->line, "unknown element <%s> in <system>", child->name);
             ok = false;
         }
     }
