@@ -36,7 +36,7 @@ void notified(microkit_channel ch)
     }
 }
 
-bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo *reply_msginfo)
+seL4_Bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo *reply_msginfo)
 {
     if (child != guest.vcpu) {
         return false;

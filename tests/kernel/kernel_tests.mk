@@ -1,7 +1,9 @@
 # Kernel system tests: small purpose-built PDs (and one tiny guest) per test, each packed with
 # its .system file into $(B)/tests/kernel/<test>/system.elf. tests/system/test_kernel.py boots them.
-KTESTS := pingpong ppc preempt irq fault setvar budget vm time
+KTESTS := pingpong ppc preempt irq fault setvar budget vm time microkit_api
 KTEST_DIR := $(B)/tests/kernel
+# PDs that use floating point (the kernel switches FP state per thread; runtime/runtime.mk).
+microkit_api_CFLAGS := $(PD_FP_CFLAGS)
 
 define ktest_rules
 $(1)_PD_SRCS := $$(wildcard $(TOP)/tests/kernel/$(1)/*.c)
@@ -9,13 +11,14 @@ $(1)_PD_ELFS := $$(patsubst $(TOP)/tests/kernel/$(1)/%.c,$(KTEST_DIR)/$(1)/%.elf
 
 $(KTEST_DIR)/$(1)/%.o: $(TOP)/tests/kernel/$(1)/%.c $(DEPS_STAMP)
 	@mkdir -p $$(@D)
-	$(CC_A64) $(PD_CFLAGS) -c $$< -o $$@
+	$(CC_A64) $$(or $$($(1)_CFLAGS),$(PD_CFLAGS)) -c $$< -o $$@
 
 $(KTEST_DIR)/$(1)/%.elf: $(KTEST_DIR)/$(1)/%.o $(RUNTIME_LIB) $(RUNTIME_CRT0)
 	$$(call pd_link,$$@,$$<)
 
-$(KTEST_DIR)/$(1)/system.elf: $(TOP)/tests/kernel/$(1)/$(1).system $$($(1)_PD_ELFS) $(KERNEL_ELF) $(MKSYSTEM)
-	$(MKSYSTEM) $$< --kernel $(KERNEL_ELF) --search-path $(KTEST_DIR)/$(1) -o $$@ --report $(KTEST_DIR)/$(1)/report.txt
+$(KTEST_DIR)/$(1)/system.elf: $(TOP)/tests/kernel/$(1)/$(1).system $$($(1)_PD_ELFS) $(KERNEL_ELF) $(MKSYSTEM) \
+		$$(wildcard $(TOP)/tests/kernel/$(1)/*.txt)
+	$(MKSYSTEM) $$< --kernel $(KERNEL_ELF) --search-path $(KTEST_DIR)/$(1) $(TOP)/tests/kernel/$(1) -o $$@ --report $(KTEST_DIR)/$(1)/report.txt
 
 ALL_TARGETS += $(KTEST_DIR)/$(1)/system.elf
 endef

@@ -153,3 +153,24 @@ def test_time_is_monotonic_and_ignores_vcpu_offsets(boot):
     for spun, advanced in rounds:
         assert int(spun) <= int(advanced) < 10**10
     assert_passes(text, "time-monotonic", "time-advances-across-vm", "time-ignores-vcpu-offset")
+
+
+@pytest.mark.parametrize("cpu", ["cortex-a53", "max"])
+def test_microkit_api_as_microkit_programs_use_it(boot, cpu):
+    # tests/kernel/microkit_api: seL4 types and the struct msginfo, 64 message registers through a
+    # passive server, put8/put32, constructors before init(), .bss setvars, setvar_id, a prefilled
+    # region, FP state kept per PD across a switch, an SMC, Microkit's deferred-signal variables,
+    # and a child stopped by MR 64 / microkit_internal_crash that faults again when resumed.
+    text = boot("microkit_api", cpu=cpu).finish()
+    assert "api: put8 255 put32 4294967295" in text
+    assert "api: constructors ran abc before init" in text
+    assert "api: echo label 0x97 count 64 mr0 1064 mr63 1001" in text
+    assert re.search(r"api: PSCI version 1\.\d+", text), text[-2000:]
+    assert "api: microkit_notify: invalid channel 62" in text
+    assert "crasher: error: seL4_SetMR: message register 64 does not exist (Tessera has 0..63)" in text
+    assert "crasher: still running after a crash" not in text
+    assert text.count("api: child 61 crash") == 3
+    assert_passes(text, "constructors-before-init", "setvar-bss-vaddr", "prefill-region", "setvar-id",
+                  "ppc-64-message-registers", "fp-state-per-pd", "fp-arithmetic", "smc-psci-version",
+                  "deferred-signal-variables", "mr64-stops-the-pd", "internal-crash-stops-the-pd",
+                  "crash-never-returns", "deferred-signal-sent")

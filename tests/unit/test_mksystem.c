@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,14 @@ static const struct corrupt_elf corrupt_programs[] = {
      .memsz = 0x80},
     /* region_table[1] is 8 bytes past a symbol at 2^64 - 8: that wraps to address 0, where this
      * program has a segment the patch must not land in. */
+    /* region_table 24 MiB into a 32 MiB .bss: patching it would write 24 MiB of zeros out. */
+    {.name = "big-bss.elf",
+     .vaddr = 0x4000000000ULL,
+     .filesz = 0x80,
+     .memsz = 0x2000000,
+     .symbol = "region_table",
+     .symbol_value = 0x4001800000ULL,
+     .symbol_size = 24},
     {.name = "symbol-wraps.elf",
      .vaddr = 0,
      .filesz = 0x80,
@@ -158,6 +167,20 @@ static void write_corrupt_elf(const unsigned char *fixture, size_t size, const s
     free(copy);
 }
 
+/* A prefill file of `size` bytes: byte i is i * 7 + 1 (mod 256), so tests can tell where each
+ * byte landed. */
+static void write_prefill(const char *name, size_t size)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", work_dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (size_t i = 0; i < size; i++) {
+        fputc((int)((i * 7 + 1) & 0xff), f);
+    }
+    fclose(f);
+}
+
 static int make_corrupt_programs(void **state)
 {
     (void)state;
@@ -170,6 +193,14 @@ static int make_corrupt_programs(void **state)
     for (size_t i = 0; i < sizeof(corrupt_programs) / sizeof(corrupt_programs[0]); i++) {
         write_corrupt_elf(fixture, size, &corrupt_programs[i]);
     }
+    /* a stripped copy of the fixture: its symbols are only in pd.elf (path_for_symbols) */
+    char command[1024];
+    snprintf(command, sizeof(command), "aarch64-linux-gnu-objcopy --strip-all %s/pd.elf %s/pd-stripped.elf",
+             FIXTURE_DIR, work_dir);
+    assert_int_equal(system(command), 0);
+    write_prefill("prefill-5000.bin", 5000);
+    write_prefill("prefill-empty.bin", 0);
+    write_prefill("prefill-16.bin", 16);
     return 0;
 }
 
@@ -243,21 +274,28 @@ static const unsigned char *at_paddr(const struct image *img, uint64_t paddr, ui
     return NULL;
 }
 
-static uint64_t read_pd_u64(const struct image *img, const struct sysimage *si, unsigned pd, uint64_t vaddr)
+/* `length` (at most 8) bytes of a PD's memory as the image gives them. */
+static uint64_t read_pd_bytes(const struct image *img, const struct sysimage *si, unsigned pd, uint64_t vaddr,
+                              size_t length)
 {
     const struct sysimage_pd *e = &si->pds[pd];
     for (uint32_t m = e->map_first; m < e->map_first + e->map_count; m++) {
         const struct sysimage_map *map = &si->maps[m];
         if (vaddr >= map->vaddr && vaddr < map->vaddr + map->size) {
-            const unsigned char *p = at_paddr(img, map->paddr + (vaddr - map->vaddr), 8);
+            const unsigned char *p = at_paddr(img, map->paddr + (vaddr - map->vaddr), length);
             assert_non_null(p);
-            uint64_t value;
-            memcpy(&value, p, 8);
+            uint64_t value = 0;
+            memcpy(&value, p, length);
             return value;
         }
     }
     fail_msg("vaddr 0x%llx not mapped in PD %u", (unsigned long long)vaddr, pd);
     return 0;
+}
+
+static uint64_t read_pd_u64(const struct image *img, const struct sysimage *si, unsigned pd, uint64_t vaddr)
+{
+    return read_pd_bytes(img, si, pd, vaddr, 8);
 }
 
 static const struct sysimage_map *find_map(const struct sysimage *si, uint32_t first, uint32_t count, uint64_t vaddr)
@@ -400,6 +438,225 @@ static void valid_file_gives_expected_layout(void **state)
     free(si);
 }
 
+/* Run a shell command; capture its stdout and stderr. */
+static void run_command(const char *command, struct run *run)
+{
+    char full[4096];
+    snprintf(full, sizeof(full), "%s 2>&1", command);
+    FILE *p = popen(full, "r");
+    assert_non_null(p);
+    size_t n = fread(run->output, 1, sizeof(run->output) - 1, p);
+    run->output[n] = '\0';
+    int status = pclose(p);
+    run->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* A symbol's address in the fixture program, by nm. */
+static uint64_t fixture_symbol(const char *name)
+{
+    FILE *nm = popen("aarch64-linux-gnu-nm " FIXTURE_DIR "/pd.elf", "r");
+    assert_non_null(nm);
+    char line[256];
+    uint64_t found = 0;
+    while (fgets(line, sizeof(line), nm) != NULL) {
+        unsigned long long addr;
+        char type, sym[128];
+        if (sscanf(line, "%llx %c %127s", &addr, &type, sym) == 3 && strcmp(sym, name) == 0) {
+            found = addr;
+        }
+    }
+    pclose(nm);
+    if (found == 0) {
+        fail_msg("symbol %s is not in the fixture program", name);
+    }
+    return found;
+}
+
+static void load_image(const char *path, struct image *img, struct sysimage **si)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    img->data = malloc(64 << 20);
+    assert_non_null(img->data);
+    img->size = fread(img->data, 1, 64 << 20, f);
+    fclose(f);
+    const unsigned char *raw = at_paddr(img, BOARD_SYSIMAGE_BASE, sizeof(struct sysimage));
+    assert_non_null(raw);
+    *si = malloc(sizeof(**si));
+    memcpy(*si, raw, sizeof(**si));
+    assert_int_equal((*si)->magic, SYSIMAGE_MAGIC);
+}
+
+static bool zeroed_at_boot(const struct sysimage *si, uint64_t paddr)
+{
+    for (uint32_t z = 0; z < si->zero_count; z++) {
+        if (paddr >= si->zeros[z].paddr && paddr - si->zeros[z].paddr < si->zeros[z].size) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Microkit's features, from tests/mksystem/good/microkit.system, read back from the image. */
+static void microkit_features_are_given(void **state)
+{
+    (void)state;
+    char path[1024], image_path[512];
+    snprintf(path, sizeof(path), "%s/good/microkit.system", TESTS_DIR);
+    snprintf(image_path, sizeof(image_path), "%s/microkit.elf", work_dir);
+    struct run run;
+    run_mksystem(path, image_path, &run);
+    if (run.status != 0) {
+        fail_msg("mksystem failed on a valid file:\n%s", run.output);
+    }
+    /* perms="x" is given read too, and says so */
+    assert_non_null(strstr(run.output, "microkit.system:14: warning: <map> perms=\"x\": Tessera's kernel maps nothing "
+                                       "without read access; mapped readable too"));
+    struct image img;
+    struct sysimage *si;
+    load_image(image_path, &img, &si);
+    const struct sysimage_pd *parent = &si->pds[0], *child = &si->pds[1];
+    assert_string_equal(child->name, "child");
+
+    /* ids up to 61 */
+    assert_int_equal(parent->ids[61].kind, SYSIMAGE_ID_IRQ);
+    assert_int_equal(parent->ids[60].kind, SYSIMAGE_ID_CHANNEL);
+    assert_int_equal(parent->children[61].kind, SYSIMAGE_CHILD_PD);
+    assert_int_equal(parent->children[3].kind, SYSIMAGE_CHILD_VCPU);
+
+    /* perms in any order; "x" as read+execute */
+    const struct sysimage_map *data = find_map(si, parent->map_first, parent->map_count, 0x21000000);
+    const struct sysimage_map *code = find_map(si, parent->map_first, parent->map_count, 0x22000000);
+    assert_non_null(data);
+    assert_non_null(code);
+    assert_int_equal(data->attrs, SYSIMAGE_MAP_R | SYSIMAGE_MAP_W | SYSIMAGE_MAP_CACHED);
+    assert_int_equal(code->attrs, SYSIMAGE_MAP_R | SYSIMAGE_MAP_X | SYSIMAGE_MAP_CACHED);
+
+    /* the prefill: 5000 bytes make a 0x2000 region; the bytes are in the image at its paddr,
+     * its first two pages are not zeroed at boot */
+    const struct sysimage_map *filled = find_map(si, parent->map_first, parent->map_count, 0x20000000);
+    assert_non_null(filled);
+    assert_int_equal(filled->size, 0x2000);
+    const unsigned char *bytes = at_paddr(&img, filled->paddr, 5000);
+    assert_non_null(bytes);
+    for (unsigned i = 0; i < 5000; i++) {
+        assert_int_equal(bytes[i], (i * 7 + 1) & 0xff);
+    }
+    assert_false(zeroed_at_boot(si, filled->paddr));
+    assert_false(zeroed_at_boot(si, filled->paddr + 0x1fff));
+
+    /* setvars into .bss: the map's vaddr, the prefill's length, and every setvar_id */
+    uint64_t in_bss = fixture_symbol("in_bss"), ids = fixture_symbol("bss_ids");
+    assert_int_equal(read_pd_u64(&img, si, 0, in_bss), 0x20000000);
+    assert_int_equal(read_pd_u64(&img, si, 0, ids + 4 * 8), 5000);
+    assert_int_equal(read_pd_u64(&img, si, 0, ids + 0 * 8), 61); /* the irq's id */
+    assert_int_equal(read_pd_u64(&img, si, 0, ids + 1 * 8), 60); /* the channel end's */
+    assert_int_equal(read_pd_u64(&img, si, 0, ids + 2 * 8), 61); /* the child's, in the parent */
+    assert_int_equal(read_pd_u64(&img, si, 0, ids + 3 * 8), 3);  /* the vCPU's */
+    /* smc="true" reaches the runtime; the child, without it, keeps 0 */
+    uint64_t smc = fixture_symbol("tessera_pd_smc");
+    assert_int_equal(read_pd_bytes(&img, si, 0, smc, 1), 1);
+    assert_int_equal(read_pd_bytes(&img, si, 1, smc, 1), 0);
+    /* the stripped image, patched where pd.elf's symbols say */
+    assert_string_equal(si->pds[2].name, "peer");
+    assert_int_equal(read_pd_u64(&img, si, 2, fixture_symbol("region_vaddr")), 0x23000000);
+    free(img.data);
+    free(si);
+}
+
+/* A Microkit SDK's layout (board/<board>/<config>/elf/kernel.elf) in the work directory. */
+static void make_fake_sdk(char *sdk, size_t size)
+{
+    snprintf(sdk, size, "%s/sdk", work_dir);
+    char command[2048];
+    snprintf(command, sizeof(command), "mkdir -p %s/board/%s/debug/elf && cp %s/kernel.elf %s/board/%s/debug/elf/", sdk,
+             BOARD_NAME, FIXTURE_DIR, sdk, BOARD_NAME);
+    assert_int_equal(system(command), 0);
+}
+
+/* Microkit's command line: --board/--config find the SDK's kernel, --search-path takes several
+ * values, -o/-r name the outputs, capability outputs are ignored with a warning. */
+static void microkit_command_line_builds(void **state)
+{
+    (void)state;
+    char sdk[512], command[4096];
+    make_fake_sdk(sdk, sizeof(sdk));
+    snprintf(command, sizeof(command),
+             "cd %s && MICROKIT_SDK=%s %s %s/good/microkit.system --search-path %s %s --viper-output viper --board %s "
+             "--config debug -o mk.img -r mk-report.txt",
+             work_dir, sdk, MKSYSTEM_PATH, TESTS_DIR, FIXTURE_DIR, work_dir, BOARD_NAME);
+    struct run run;
+    run_command(command, &run);
+    if (run.status != 0) {
+        fail_msg("Microkit-style run failed:\n%s", run.output);
+    }
+    assert_non_null(strstr(run.output, "warning: --viper-output ignored: Tessera has no capabilities"));
+    char path[1024];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/mk.img", work_dir);
+    assert_int_equal(stat(path, &st), 0);
+    snprintf(path, sizeof(path), "%s/mk-report.txt", work_dir);
+    assert_int_equal(stat(path, &st), 0);
+    /* Microkit's defaults: loader.img and report.txt; the working directory (holding the
+     * prefill file and the stripped program) is searched last */
+    snprintf(command, sizeof(command),
+             "cd %s && MICROKIT_SDK=%s %s %s/good/microkit.system --search-path %s --board %s --config debug", work_dir,
+             sdk, MKSYSTEM_PATH, TESTS_DIR, FIXTURE_DIR, BOARD_NAME);
+    run_command(command, &run);
+    assert_int_equal(run.status, 0);
+    snprintf(path, sizeof(path), "%s/loader.img", work_dir);
+    assert_int_equal(stat(path, &st), 0);
+    snprintf(path, sizeof(path), "%s/report.txt", work_dir);
+    assert_int_equal(stat(path, &st), 0);
+}
+
+/* Each refused command line: exit 2, the option named and why. */
+static void bad_command_lines_are_refused(void **state)
+{
+    (void)state;
+    char sdk[512];
+    make_fake_sdk(sdk, sizeof(sdk));
+    static const struct {
+        const char *arguments;
+        const char *message;
+    } cases[] = {
+        {"--board no_such_board --config debug", "--board no_such_board: this mksystem is built for board"},
+        {"--board BOARD --config benchmark",
+         "--config benchmark: Tessera has the configurations debug and release only"},
+        {"--board BOARD --config release",
+         "/board/BOARD/release/elf/kernel.elf (an SDK holds the configuration it was built with"},
+        {"--board BOARD", "give --kernel KERNEL_ELF, or --board and --config"},
+        {"--board BOARD --config debug --image-type binary", "--image-type binary: mksystem writes an ELF image only"},
+        {"--board BOARD --config debug --search-path", "--search-path needs a value"},
+        {"--board BOARD --config debug --frobnicate", "unknown option --frobnicate"},
+        {"--board BOARD --config debug other.system", "a second system file 'other.system'"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char arguments[512], message[512], command[4096];
+        /* BOARD stands for this build's board name */
+        const char *in[2] = {cases[i].arguments, cases[i].message};
+        char *out[2] = {arguments, message};
+        for (int k = 0; k < 2; k++) {
+            const char *at = strstr(in[k], "BOARD");
+            size_t o = 0;
+            const char *from = in[k];
+            while (at != NULL) {
+                o += (size_t)snprintf(out[k] + o, 512 - o, "%.*s%s", (int)(at - from), from, BOARD_NAME);
+                from = at + 5;
+                at = strstr(from, "BOARD");
+            }
+            snprintf(out[k] + o, 512 - o, "%s", from);
+        }
+        snprintf(command, sizeof(command), "cd %s && MICROKIT_SDK=%s %s %s/good/microkit.system %s -o refused.img",
+                 work_dir, sdk, MKSYSTEM_PATH, TESTS_DIR, arguments);
+        struct run run;
+        run_command(command, &run);
+        if (run.status != 2 || strstr(run.output, message) == NULL) {
+            fail_msg("'%s': expected exit 2 and '%s', got exit %d:\n%s", arguments, message, run.status, run.output);
+        }
+    }
+}
+
 int main(void)
 {
     snprintf(work_dir, sizeof(work_dir), "/tmp/tessera-mksystem-test-%d", (int)getpid());
@@ -414,6 +671,9 @@ int main(void)
     struct CMUnitTest *tests = calloc(128, sizeof(*tests));
     unsigned count = 0;
     tests[count++] = (struct CMUnitTest)cmocka_unit_test(valid_file_gives_expected_layout);
+    tests[count++] = (struct CMUnitTest)cmocka_unit_test(microkit_features_are_given);
+    tests[count++] = (struct CMUnitTest)cmocka_unit_test(microkit_command_line_builds);
+    tests[count++] = (struct CMUnitTest)cmocka_unit_test(bad_command_lines_are_refused);
     struct dirent *entry;
     while ((entry = readdir(dir)) != NULL && count < 128) {
         if (strstr(entry->d_name, ".system") == NULL) {
@@ -429,7 +689,7 @@ int main(void)
     if (system(command) != 0) {
         fprintf(stderr, "could not remove %s\n", work_dir);
     }
-    for (unsigned i = 1; i < count; i++) {
+    for (unsigned i = 4; i < count; i++) {
         free((void *)tests[i].name);
     }
     free(tests);

@@ -137,7 +137,8 @@ bool elf_load(const char *path, struct elf_file *elf, char *why, size_t why_size
         if (!segment_ok(path, i, &p, elf->size, why, why_size)) {
             goto bad;
         }
-        elf->segments[elf->segment_count++] = (struct elf_segment){p.vaddr, p.offset, p.filesz, p.memsz, p.flags, 0, i};
+        elf->segments[elf->segment_count++] =
+            (struct elf_segment){p.vaddr, p.offset, p.filesz, p.memsz, p.flags, 0, i, NULL};
     }
     if (elf->segment_count == 0) {
         snprintf(why, why_size, "'%s' has nothing to load", path);
@@ -201,11 +202,66 @@ bool elf_patch_symbol(struct elf_file *elf, const char *name, const void *bytes,
     return elf_patch_symbol_at(elf, name, 0, bytes, len, why, why_size);
 }
 
-bool elf_patch_symbol_at(struct elf_file *elf, const char *name, uint64_t offset, const void *bytes, size_t len,
-                         char *why, size_t why_size)
+const uint8_t *elf_segment_bytes(const struct elf_file *elf, const struct elf_segment *seg)
+{
+    return seg->owned != NULL ? seg->owned : elf->data + seg->offset;
+}
+
+/* Make the segment's first `needed` bytes file-backed (needed <= mem_size, checked by the
+ * caller): a zeroed copy that grows into .bss, so a patch there lands in the output. */
+static bool grow_file_bytes(struct elf_file *elf, struct elf_segment *seg, uint64_t needed, char *why, size_t why_size)
+{
+    if (needed <= seg->file_size) {
+        return true;
+    }
+    if (needed - seg->file_size > ELF_BSS_PATCH_MAX) {
+        snprintf(why, why_size,
+                 "a symbol lies 0x%llx bytes past the file bytes of segment %u, in .bss; mksystem writes at most "
+                 "0x%llx bytes of .bss out to patch one",
+                 (unsigned long long)(needed - seg->file_size), seg->index, (unsigned long long)ELF_BSS_PATCH_MAX);
+        return false;
+    }
+    uint8_t *bytes = calloc(1, (size_t)needed);
+    if (bytes == NULL) {
+        snprintf(why, why_size, "out of memory patching segment %u", seg->index);
+        return false;
+    }
+    memcpy(bytes, elf_segment_bytes(elf, seg), (size_t)seg->file_size);
+    free(seg->owned);
+    seg->owned = bytes;
+    seg->file_size = needed;
+    return true;
+}
+
+static bool patch_address(struct elf_file *elf, const char *name, uint64_t addr, const void *bytes, size_t len,
+                          char *why, size_t why_size)
+{
+    for (unsigned i = 0; i < elf->segment_count; i++) {
+        struct elf_segment *s = &elf->segments[i];
+        if (addr < s->vaddr || addr - s->vaddr >= s->mem_size) {
+            continue;
+        }
+        uint64_t offset_in_segment = addr - s->vaddr;
+        if (s->mem_size - offset_in_segment < len) {
+            snprintf(why, why_size, "symbol '%s' runs past the end of its segment", name);
+            return false;
+        }
+        if (!grow_file_bytes(elf, s, offset_in_segment + len, why, why_size)) {
+            return false;
+        }
+        uint8_t *target = s->owned != NULL ? s->owned : elf->data + s->offset;
+        memcpy(target + offset_in_segment, bytes, len);
+        return true;
+    }
+    snprintf(why, why_size, "symbol '%s' is not in a loadable segment", name);
+    return false;
+}
+
+bool elf_patch_symbol_from(struct elf_file *elf, const struct elf_file *symbols, const char *name, uint64_t offset,
+                           const void *bytes, size_t len, char *why, size_t why_size)
 {
     uint64_t addr, size;
-    if (!elf_symbol(elf, name, &addr, &size)) {
+    if (!elf_symbol(symbols, name, &addr, &size)) {
         snprintf(why, why_size, "symbol '%s' is not in the program", name);
         return false;
     }
@@ -221,25 +277,20 @@ bool elf_patch_symbol_at(struct elf_file *elf, const char *name, uint64_t offset
                  (unsigned long long)addr);
         return false;
     }
-    addr = target;
-    for (unsigned i = 0; i < elf->segment_count; i++) {
-        struct elf_segment *s = &elf->segments[i];
-        if (addr >= s->vaddr && addr - s->vaddr < s->mem_size) {
-            uint64_t offset_in_segment = addr - s->vaddr;
-            if (offset_in_segment > s->file_size || s->file_size - offset_in_segment < len) {
-                snprintf(why, why_size, "symbol '%s' is in .bss; give it an initial value so it can be patched", name);
-                return false;
-            }
-            memcpy(elf->data + s->offset + offset_in_segment, bytes, len);
-            return true;
-        }
-    }
-    snprintf(why, why_size, "symbol '%s' is not in a loadable segment", name);
-    return false;
+    return patch_address(elf, name, target, bytes, len, why, why_size);
+}
+
+bool elf_patch_symbol_at(struct elf_file *elf, const char *name, uint64_t offset, const void *bytes, size_t len,
+                         char *why, size_t why_size)
+{
+    return elf_patch_symbol_from(elf, elf, name, offset, bytes, len, why, why_size);
 }
 
 void elf_free(struct elf_file *elf)
 {
+    for (unsigned i = 0; elf->segments != NULL && i < elf->segment_count; i++) {
+        free(elf->segments[i].owned);
+    }
     free(elf->data);
     free(elf->segments);
     memset(elf, 0, sizeof(*elf));

@@ -183,6 +183,30 @@ static bool add_zero(struct sysimage *image, uint64_t paddr, uint64_t size)
     return true;
 }
 
+/* Where a PD's symbols are looked up: its path_for_symbols file if it has one. */
+static const struct elf_file *symbols_of(const struct pd *pd)
+{
+    return pd->symbols.data != NULL ? &pd->symbols : &pd->elf;
+}
+
+/* Regions start zeroed, except a prefill's whole pages: the image carries the file's bytes and
+ * the loader zeroes the rest of their last page. Device regions are left alone. */
+static bool zero_region(struct sysimage *image, const struct region *r)
+{
+    if (r->is_device) {
+        if (r->prefill != NULL) {
+            diag_error(r->line, "memory region '%s' is a device: it cannot be prefilled", r->name);
+            return false;
+        }
+        return true;
+    }
+    uint64_t filled = 0;
+    if (r->prefill != NULL && !align_up(r->prefill_size, PAGE, &filled)) {
+        return false;
+    }
+    return filled >= r->size || add_zero(image, r->paddr + filled, r->size - filled);
+}
+
 static bool patch_u64(struct pd *pd, const char *symbol, uint64_t value, int line, bool must_exist)
 {
     char why[256];
@@ -195,12 +219,26 @@ static bool patch_u64(struct pd *pd, const char *symbol, uint64_t value, int lin
         *bracket = '\0';
         index = strtoull(bracket + 1, NULL, 10);
     }
-    if (!elf_patch_symbol_at(&pd->elf, name, index * sizeof(value), &value, sizeof(value), why, sizeof(why))) {
+    if (!elf_patch_symbol_from(&pd->elf, symbols_of(pd), name, index * sizeof(value), &value, sizeof(value), why,
+                               sizeof(why))) {
         uint64_t addr, size;
-        if (!must_exist && !elf_symbol(&pd->elf, name, &addr, &size)) {
+        if (!must_exist && !elf_symbol(symbols_of(pd), name, &addr, &size)) {
             return true;
         }
         diag_error(line, "program of '%s': %s", pd->name, why);
+        return false;
+    }
+    return true;
+}
+
+/* A runtime symbol the program may not have (a program not linked with the runtime). */
+static bool patch_optional(struct pd *pd, const char *symbol, const void *bytes, size_t len)
+{
+    char why[256];
+    uint64_t addr, size;
+    if (elf_symbol(symbols_of(pd), symbol, &addr, &size) &&
+        !elf_patch_symbol_from(&pd->elf, symbols_of(pd), symbol, 0, bytes, len, why, sizeof(why))) {
+        diag_error(pd->program_line, "program of '%s': %s", pd->name, why);
         return false;
     }
     return true;
@@ -212,19 +250,10 @@ static bool patch_pd_symbols(struct system *sys, unsigned index, const struct sy
     bool ok = true;
     char name[SYSIMAGE_NAME_LEN] = {0};
     snprintf(name, sizeof(name), "%s", pd->name);
-    char why[256];
-    uint64_t addr, size;
-    if (elf_symbol(&pd->elf, "microkit_name", &addr, &size) &&
-        !elf_patch_symbol(&pd->elf, "microkit_name", name, sizeof(name), why, sizeof(why))) {
-        diag_error(pd->program_line, "program of '%s': %s", pd->name, why);
-        ok = false;
-    }
-    uint8_t passive = pd->passive;
-    if (elf_symbol(&pd->elf, "microkit_passive", &addr, &size) &&
-        !elf_patch_symbol(&pd->elf, "microkit_passive", &passive, 1, why, sizeof(why))) {
-        diag_error(pd->program_line, "program of '%s': %s", pd->name, why);
-        ok = false;
-    }
+    uint8_t passive = pd->passive, smc = pd->smc;
+    ok = patch_optional(pd, "microkit_name", name, sizeof(name)) && ok;
+    ok = patch_optional(pd, "microkit_passive", &passive, 1) && ok;
+    ok = patch_optional(pd, "tessera_pd_smc", &smc, 1) && ok;
     uint64_t irqs = 0, notifications = 0, pps = 0;
     for (unsigned id = 0; id < SYSIMAGE_IDS; id++) {
         if (entry->ids[id].kind == SYSIMAGE_ID_IRQ) {
@@ -246,6 +275,14 @@ static bool patch_pd_symbols(struct system *sys, unsigned index, const struct sy
                 patch_u64(pd, pd->maps[m].setvar_size, sys->regions[pd->maps[m].region].size, pd->maps[m].line, true) &&
                 ok;
         }
+        if (pd->maps[m].setvar_prefill_size != NULL) {
+            ok = patch_u64(pd, pd->maps[m].setvar_prefill_size, sys->regions[pd->maps[m].region].prefill_size,
+                           pd->maps[m].line, true) &&
+                 ok;
+        }
+    }
+    for (unsigned s = 0; s < pd->id_setvar_count; s++) {
+        ok = patch_u64(pd, pd->id_setvars[s].symbol, pd->id_setvars[s].id, pd->id_setvars[s].line, true) && ok;
     }
     for (unsigned s = 0; s < pd->setvar_count; s++) {
         ok = patch_u64(pd, pd->setvars[s].symbol, sys->regions[pd->setvars[s].region].paddr, pd->setvars[s].line,
@@ -403,9 +440,7 @@ bool layout_build(struct system *sys, struct layout *layout)
                 return false;
             }
         }
-        if (!r->is_device) {
-            ok = add_zero(image, r->paddr, r->size) && ok;
-        }
+        ok = zero_region(image, r) && ok;
     }
     if (!ok) {
         return false;

@@ -144,6 +144,114 @@ static bool bool_attr(const struct xml_node *node, const char *attr, bool fallba
     return false;
 }
 
+/* A Microkit feature Tessera cannot give, and why: one error naming it, instead of a generic
+ * "unknown attribute/element". */
+struct unsupported {
+    const char *name;
+    const char *reason;
+};
+
+#define NO_CAPABILITIES "Tessera has no capabilities (a PD's authority is its channels, IRQs and children)"
+#define NO_DOMAINS      "seL4's domain scheduler has no counterpart; Tessera schedules by priority, budget and period"
+#define AARCH64_ONLY    "it is x86 only; Tessera runs on AArch64"
+
+static const struct unsupported unsupported_elements[] = {
+    {"domains", NO_DOMAINS},
+    {"io_address_space", "Tessera does not program an IOMMU"},
+    {"cspace", NO_CAPABILITIES},
+    {"ioport", AARCH64_ONLY},
+    {NULL, NULL},
+};
+
+static const struct unsupported unsupported_pd_attributes[] = {{"domain", NO_DOMAINS}, {NULL, NULL}};
+static const struct unsupported unsupported_irq_attributes[] = {
+    {"pin", AARCH64_ONLY},
+    {"pcidev", AARCH64_ONLY},
+    {"ioapic", AARCH64_ONLY},
+    {"vector", AARCH64_ONLY},
+    {"polarity", AARCH64_ONLY},
+    {"handle", AARCH64_ONLY},
+    {NULL, NULL},
+};
+static const struct unsupported unsupported_region_attributes[] = {
+    {"prefill_bootinfo", "Tessera hands PDs no boot information (x86 tables or a device tree)"},
+    {NULL, NULL},
+};
+
+/* True (with the error printed) if `node` is an element Tessera knows from Microkit but cannot
+ * give. */
+static unsigned unsupported_count; /* such features met: the errors they cause are not given */
+
+static bool is_refused_element(const struct xml_node *node)
+{
+    for (const struct unsupported *u = unsupported_elements; u->name != NULL; u++) {
+        if (strcmp(node->name, u->name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool refused_element(const struct xml_node *node)
+{
+    for (const struct unsupported *u = unsupported_elements; u->name != NULL; u++) {
+        if (strcmp(node->name, u->name) == 0) {
+            diag_error(node->line, "<%s> is a Microkit feature Tessera does not support: %s", node->name, u->reason);
+            unsupported_count++;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* False (errors printed) if `node` has one of the attributes in `table`. */
+static bool no_unsupported_attributes(const struct xml_node *node, const struct unsupported *table)
+{
+    bool ok = true;
+    for (const struct unsupported *u = table; u->name != NULL; u++) {
+        if (xml_attr(node, u->name) != NULL) {
+            diag_error(node->line, "<%s> attribute '%s' is a Microkit feature Tessera does not support: %s", node->name,
+                       u->name, u->reason);
+            unsupported_count++;
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+/* cpu="N": a core of this board; Tessera runs everything on core 0 (no SMP yet). */
+static bool cpu_attr(const struct xml_node *node)
+{
+    uint64_t cpu;
+    if (!number_attr(node, "cpu", false, 0, UINT64_MAX, &cpu)) {
+        return false;
+    }
+    if (cpu >= BOARD_CPU_COUNT) {
+        diag_error(node->line, "<%s> cpu=%llu: Tessera runs on core 0 only (board %s, no SMP yet)", node->name,
+                   (unsigned long long)cpu, BOARD_NAME);
+        return false;
+    }
+    return true;
+}
+
+static bool symbol_reference_valid(const struct xml_node *node, const char *attribute, const char *text);
+
+/* setvar_id="symbol" on an <irq>, <end>, child PD or <vcpu>: the PD `pd` gets `id` in it. */
+static bool add_id_setvar(const struct xml_node *node, struct system *sys, unsigned pd, uint64_t id)
+{
+    const char *symbol = xml_attr(node, "setvar_id");
+    if (symbol == NULL) {
+        return true;
+    }
+    if (!symbol_reference_valid(node, "setvar_id", symbol)) {
+        return false;
+    }
+    struct pd *p = &sys->pds[pd];
+    p->id_setvars = grow(p->id_setvars, p->id_setvar_count, sizeof(*p->id_setvars));
+    p->id_setvars[p->id_setvar_count++] = (struct id_setvar){node->line, dup_string(symbol), id};
+    return true;
+}
+
 static int find_region(const struct system *sys, const char *name)
 {
     for (unsigned i = 0; i < sys->region_count; i++) {
@@ -177,13 +285,69 @@ static bool name_taken(const struct system *sys, const char *name)
     return false;
 }
 
-static bool parse_region(const struct xml_node *node, struct system *sys)
+static bool find_program(const char *search_path, const char *program, char *out, size_t out_size);
+
+/* The prefill file's bytes (looked up like program images), checked against the region's size
+ * when one is given. A region of `size` 0 takes its size from the file, rounded up to its page
+ * size (Microkit's rule). */
+static bool read_prefill(const struct xml_node *node, const char *name, const char *search_path, const char *file,
+                         struct region *r)
 {
-    static const char *const allowed[] = {"name", "size", "page_size", "phys_addr", NULL};
+    char resolved[4096];
+    if (!find_program(search_path, file, resolved, sizeof(resolved))) {
+        diag_error(node->line, "memory region '%s': prefill file '%s' not found (search path: %s)", name, file,
+                   search_path);
+        return false;
+    }
+    FILE *f = fopen(resolved, "rb");
+    long length = -1;
+    if (f != NULL && fseek(f, 0, SEEK_END) == 0) {
+        length = ftell(f);
+        rewind(f);
+    }
+    if (length <= 0 || (r->size != 0 && (uint64_t)length > r->size)) {
+        if (f != NULL) {
+            fclose(f);
+        }
+        if (length == 0) {
+            diag_error(node->line, "memory region '%s': prefill file '%s' is empty", name, file);
+        } else if (length < 0) {
+            diag_error(node->line, "memory region '%s': cannot read prefill file '%s'", name, file);
+        } else {
+            diag_error(node->line, "memory region '%s': prefill file '%s' has 0x%llx bytes, more than its size 0x%llx",
+                       name, file, (unsigned long long)length, (unsigned long long)r->size);
+        }
+        return false;
+    }
+    uint8_t *bytes = malloc((size_t)length);
+    if (bytes == NULL || fread(bytes, 1, (size_t)length, f) != (size_t)length) {
+        fclose(f);
+        free(bytes);
+        diag_error(node->line, "memory region '%s': cannot read prefill file '%s'", name, file);
+        return false;
+    }
+    fclose(f);
+    r->prefill = bytes;
+    r->prefill_size = (uint64_t)length;
+    if (r->size == 0) {
+        /* length < 2^63, so rounding up to a page cannot wrap. */
+        r->size = (r->prefill_size + r->page_size - 1) & ~(r->page_size - 1);
+    }
+    return true;
+}
+
+static bool parse_region(const struct xml_node *node, struct system *sys, const char *search_path)
+{
+    static const char *const allowed[] = {"name", "size", "page_size", "phys_addr", "prefill_path", NULL};
+    if (!no_unsupported_attributes(node, unsupported_region_attributes)) {
+        return false;
+    }
     bool ok = check_attributes(node, allowed);
     const char *name = required(node, "name");
+    const char *prefill = xml_attr(node, "prefill_path");
     uint64_t size, page_size, phys;
-    ok = number_attr(node, "size", true, 0, UINT64_MAX, &size) && ok;
+    /* With a prefill file the size may be left out (it is the file's, rounded up). */
+    ok = number_attr(node, "size", prefill == NULL, 0, UINT64_MAX, &size) && ok;
     ok = number_attr(node, "page_size", false, PAGE_SMALL, UINT64_MAX, &page_size) && ok;
     ok = number_attr(node, "phys_addr", false, 0, UINT64_MAX, &phys) && ok;
     if (name == NULL || !ok) {
@@ -197,37 +361,66 @@ static bool parse_region(const struct xml_node *node, struct system *sys)
         diag_error(node->line, "memory region '%s': page_size must be 0x1000 or 0x200000", name);
         return false;
     }
-    if (size == 0 || size % page_size != 0) {
+    struct region r = {.name = NULL, .line = node->line, .size = size, .page_size = page_size};
+    if (prefill != NULL && (xml_attr(node, "size") == NULL || size != 0) &&
+        !read_prefill(node, name, search_path, prefill, &r)) {
+        return false;
+    }
+    if (r.size == 0 || r.size % page_size != 0) {
         diag_error(node->line, "memory region '%s': size 0x%llx is not a non-zero multiple of its page size 0x%llx",
-                   name, (unsigned long long)size, (unsigned long long)page_size);
+                   name, (unsigned long long)r.size, (unsigned long long)page_size);
+        free(r.prefill);
         return false;
     }
     bool fixed = xml_attr(node, "phys_addr") != NULL;
     if (fixed && phys % page_size != 0) {
         diag_error(node->line, "memory region '%s': phys_addr 0x%llx is not aligned to its page size 0x%llx", name,
                    (unsigned long long)phys, (unsigned long long)page_size);
+        free(r.prefill);
         return false;
     }
     sys->regions = grow(sys->regions, sys->region_count, sizeof(*sys->regions));
-    struct region *r = &sys->regions[sys->region_count++];
-    *r = (struct region){dup_string(name), node->line, size, page_size, fixed, phys, false};
+    r.name = dup_string(name);
+    r.fixed = fixed;
+    r.paddr = phys;
+    sys->regions[sys->region_count++] = r;
     return true;
 }
 
+/* Any combination of r, w and x in any order (Microkit's rule), but not write-only. The
+ * kernel maps nothing without read access, so a map without r is given it, with a warning:
+ * "x" becomes read+execute, never more than that. */
 static bool parse_perms(const struct xml_node *node, const char *text, unsigned *perms)
 {
-    static const struct {
-        const char *text;
-        unsigned perms;
-    } table[] = {{"r", PERM_R}, {"rw", PERM_R | PERM_W}, {"rx", PERM_R | PERM_X}, {"rwx", PERM_R | PERM_W | PERM_X}};
-    for (unsigned i = 0; i < 4; i++) {
-        if (strcmp(text, table[i].text) == 0) {
-            *perms = table[i].perms;
-            return true;
+    unsigned p = 0;
+    for (const char *c = text; *c != '\0'; c++) {
+        if (*c == 'r') {
+            p |= PERM_R;
+        } else if (*c == 'w') {
+            p |= PERM_W;
+        } else if (*c == 'x') {
+            p |= PERM_X;
+        } else {
+            p = 0;
+            break;
         }
     }
-    diag_error(node->line, "<map> perms=\"%s\" must be one of r, rw, rx, rwx", text);
-    return false;
+    if (p == 0) {
+        diag_error(node->line, "<map> perms=\"%s\" must be a combination of r, w and x", text);
+        return false;
+    }
+    if (p == PERM_W) {
+        diag_error(node->line, "<map> perms=\"w\": write-only maps are not possible (add r)");
+        return false;
+    }
+    if (!(p & PERM_R)) {
+        diag_warning(node->line,
+                     "<map> perms=\"%s\": Tessera's kernel maps nothing without read access; mapped readable too",
+                     text);
+        p |= PERM_R;
+    }
+    *perms = p;
+    return true;
 }
 
 /* A symbol to patch: a C identifier, optionally with an array index ("client_queue[2]"). */
@@ -249,15 +442,16 @@ static bool symbol_reference_valid(const struct xml_node *node, const char *attr
         valid = digits > 0 && text[i] == ']' && text[i + 1] == '\0';
     }
     if (!valid) {
-        diag_error(node->line, "<map> %s=\"%s\" is not a symbol name or name[index] (index up to 9999)", attribute,
-                   text);
+        diag_error(node->line, "<%s> %s=\"%s\" is not a symbol name or name[index] (index up to 9999)", node->name,
+                   attribute, text);
     }
     return valid;
 }
 
 static bool parse_map(const struct xml_node *node, struct system *sys, bool in_vm, struct map **maps, unsigned *count)
 {
-    static const char *const pd_allowed[] = {"mr", "vaddr", "perms", "cached", "setvar_vaddr", "setvar_size", NULL};
+    static const char *const pd_allowed[] = {
+        "mr", "vaddr", "perms", "cached", "setvar_vaddr", "setvar_size", "setvar_prefill_size", NULL};
     static const char *const vm_allowed[] = {"mr", "vaddr", "perms", "cached", NULL};
     bool ok = check_attributes(node, in_vm ? vm_allowed : pd_allowed);
     const char *mr = required(node, "mr");
@@ -291,8 +485,15 @@ static bool parse_map(const struct xml_node *node, struct system *sys, bool in_v
     }
     const char *setvar = xml_attr(node, "setvar_vaddr");
     const char *setvar_size = xml_attr(node, "setvar_size");
+    const char *setvar_prefill = xml_attr(node, "setvar_prefill_size");
     if ((setvar != NULL && !symbol_reference_valid(node, "setvar_vaddr", setvar)) ||
-        (setvar_size != NULL && !symbol_reference_valid(node, "setvar_size", setvar_size))) {
+        (setvar_size != NULL && !symbol_reference_valid(node, "setvar_size", setvar_size)) ||
+        (setvar_prefill != NULL && !symbol_reference_valid(node, "setvar_prefill_size", setvar_prefill))) {
+        return false;
+    }
+    if (setvar_prefill != NULL && sys->regions[region].prefill == NULL) {
+        diag_error(node->line, "<map> setvar_prefill_size=\"%s\": memory region '%s' has no prefill_path",
+                   setvar_prefill, mr);
         return false;
     }
     *maps = grow(*maps, *count, sizeof(**maps));
@@ -303,7 +504,8 @@ static bool parse_map(const struct xml_node *node, struct system *sys, bool in_v
                       perms,
                       cached,
                       setvar ? dup_string(setvar) : NULL,
-                      setvar_size ? dup_string(setvar_size) : NULL};
+                      setvar_size ? dup_string(setvar_size) : NULL,
+                      setvar_prefill ? dup_string(setvar_prefill) : NULL};
     return true;
 }
 
@@ -341,9 +543,10 @@ static bool parse_vm(const struct xml_node *node, struct system *sys, unsigned o
     for (unsigned i = 0; i < node->child_count; i++) {
         const struct xml_node *child = node->children[i];
         if (strcmp(child->name, "vcpu") == 0) {
-            static const char *const vcpu_allowed[] = {"id", NULL};
+            static const char *const vcpu_allowed[] = {"id", "setvar_id", "cpu", NULL};
             uint64_t id;
-            if (!check_attributes(child, vcpu_allowed) || !number_attr(child, "id", true, 0, MAX_IDS - 1, &id)) {
+            if (!check_attributes(child, vcpu_allowed) || !number_attr(child, "id", true, 0, MAX_IDS - 1, &id) ||
+                !cpu_attr(child) || !add_id_setvar(child, sys, owner, id)) {
                 ok = false;
                 continue;
             }
@@ -356,8 +559,10 @@ static bool parse_vm(const struct xml_node *node, struct system *sys, unsigned o
         } else if (strcmp(child->name, "map") == 0) {
             vm = &sys->vms[index];
             ok = parse_map(child, sys, true, &vm->maps, &vm->map_count) && ok;
-        } else {
+        } else if (!refused_element(child)) {
             diag_error(child->line, "unknown element <%s> in <virtual_machine>", child->name);
+            ok = false;
+        } else {
             ok = false;
         }
     }
@@ -404,14 +609,48 @@ static bool program_fits(const struct xml_node *node, const char *pd_name, const
     return true;
 }
 
+/* path_for_symbols: the same program with its symbol table, for a stripped image. Its
+ * loadable segments must be the image's, so the symbols' addresses mean the same there. */
+static bool load_symbols(const struct xml_node *node, const char *search_path, const char *pd_name, struct pd *pd)
+{
+    const char *path = xml_attr(node, "path_for_symbols");
+    if (path == NULL) {
+        return true;
+    }
+    char resolved[4096];
+    char why[512];
+    if (!find_program(search_path, path, resolved, sizeof(resolved))) {
+        diag_error(node->line, "symbols file '%s' of '%s' not found (search path: %s)", path, pd_name, search_path);
+        return false;
+    }
+    if (!elf_load(resolved, &pd->symbols, why, sizeof(why))) {
+        diag_error(node->line, "symbols file of '%s': %s", pd_name, why);
+        return false;
+    }
+    bool same = pd->symbols.segment_count == pd->elf.segment_count && pd->elf.entry == pd->symbols.entry;
+    for (unsigned i = 0; same && i < pd->elf.segment_count; i++) {
+        same = pd->symbols.segments[i].vaddr == pd->elf.segments[i].vaddr &&
+               pd->symbols.segments[i].mem_size == pd->elf.segments[i].mem_size;
+    }
+    if (!same) {
+        diag_error(node->line, "symbols file '%s' of '%s' is not the same program as its image (segments differ)", path,
+                   pd_name);
+        return false;
+    }
+    return true;
+}
+
 static bool parse_pd(const struct xml_node *node, struct system *sys, int parent, const char *search_path)
 {
-    static const char *const allowed[] = {"name", "priority",   "budget", "period", "passive",
-                                          "pp",   "stack_size", "smc",    "id",     NULL};
+    static const char *const allowed[] = {"name", "priority", "budget", "period", "passive",   "pp", "stack_size",
+                                          "smc",  "id",       "cpu",    "fpu",    "setvar_id", NULL};
+    if (!no_unsupported_attributes(node, unsupported_pd_attributes)) {
+        return false;
+    }
     bool ok = check_attributes(node, allowed);
     const char *name = required(node, "name");
     uint64_t priority, budget, period, stack_size, id = 0;
-    bool passive, smc, pp;
+    bool passive, smc, pp, fpu;
     ok = number_attr(node, "priority", false, 0, 254, &priority) && ok;
     ok = number_attr(node, "budget", false, 1000, UINT32_MAX, &budget) && ok;
     ok = number_attr(node, "period", false, budget, UINT32_MAX, &period) && ok;
@@ -419,10 +658,14 @@ static bool parse_pd(const struct xml_node *node, struct system *sys, int parent
     ok = bool_attr(node, "passive", false, &passive) && ok;
     ok = bool_attr(node, "smc", false, &smc) && ok;
     ok = bool_attr(node, "pp", false, &pp) && ok; /* older Microkit files mark PPC servers; accepted */
+    /* fpu="false" is accepted: the kernel switches FP state lazily, so a PD that uses none costs
+     * nothing, which is what Microkit's fpu="false" buys; FP use is not made to fault, though. */
+    ok = bool_attr(node, "fpu", true, &fpu) && ok;
+    ok = cpu_attr(node) && ok;
     if (parent >= 0) {
         ok = number_attr(node, "id", true, 0, MAX_IDS - 1, &id) && ok;
-    } else if (xml_attr(node, "id") != NULL) {
-        diag_error(node->line, "protection domain '%s': only a child PD (nested in another) has an id",
+    } else if (xml_attr(node, "id") != NULL || xml_attr(node, "setvar_id") != NULL) {
+        diag_error(node->line, "protection domain '%s': only a child PD (nested in another) has an id or setvar_id",
                    name ? name : "?");
         ok = false;
     }
@@ -462,12 +705,16 @@ static bool parse_pd(const struct xml_node *node, struct system *sys, int parent
                                   .parent = parent,
                                   .id_in_parent = (unsigned)id,
                                   .vm = -1};
+    /* A child's setvar_id is the parent's to read (its id for this child). */
+    if (parent >= 0 && !add_id_setvar(node, sys, (unsigned)parent, id)) {
+        ok = false;
+    }
     unsigned images = 0;
     for (unsigned i = 0; i < node->child_count; i++) {
         const struct xml_node *child = node->children[i];
         struct pd *pd = &sys->pds[index];
         if (strcmp(child->name, "program_image") == 0) {
-            static const char *const image_allowed[] = {"path", NULL};
+            static const char *const image_allowed[] = {"path", "path_for_symbols", NULL};
             const char *path = required(child, "path");
             if (!check_attributes(child, image_allowed) || path == NULL) {
                 ok = false;
@@ -491,12 +738,18 @@ static bool parse_pd(const struct xml_node *node, struct system *sys, int parent
                 ok = false;
             } else if (!program_fits(child, name, resolved, &pd->elf)) {
                 ok = false;
+            } else if (!load_symbols(child, search_path, name, pd)) {
+                ok = false;
             }
         } else if (strcmp(child->name, "map") == 0) {
             ok = parse_map(child, sys, false, &pd->maps, &pd->map_count) && ok;
         } else if (strcmp(child->name, "irq") == 0) {
-            static const char *const irq_allowed[] = {"irq", "id", "trigger", NULL};
+            static const char *const irq_allowed[] = {"irq", "id", "trigger", "setvar_id", NULL};
             uint64_t intid, irq_id;
+            if (!no_unsupported_attributes(child, unsupported_irq_attributes)) {
+                ok = false;
+                continue;
+            }
             bool irq_ok = check_attributes(child, irq_allowed);
             irq_ok = number_attr(child, "irq", true, 0, UINT32_MAX, &intid) && irq_ok;
             irq_ok = number_attr(child, "id", true, 0, MAX_IDS - 1, &irq_id) && irq_ok;
@@ -510,10 +763,11 @@ static bool parse_pd(const struct xml_node *node, struct system *sys, int parent
                            (unsigned long long)intid, BOARD_GIC_MAX_INTID);
                 irq_ok = false;
             }
-            if (!irq_ok) {
+            if (!irq_ok || !add_id_setvar(child, sys, index, irq_id)) {
                 ok = false;
                 continue;
             }
+            pd = &sys->pds[index];
             pd->irqs = grow(pd->irqs, pd->irq_count, sizeof(*pd->irqs));
             pd->irqs[pd->irq_count++] = (struct irq){child->line, (unsigned)intid, (unsigned)irq_id,
                                                      trigger != NULL && strcmp(trigger, "edge") == 0};
@@ -521,7 +775,8 @@ static bool parse_pd(const struct xml_node *node, struct system *sys, int parent
             static const char *const setvar_allowed[] = {"symbol", "region_paddr", NULL};
             const char *symbol = required(child, "symbol");
             const char *region = required(child, "region_paddr");
-            if (!check_attributes(child, setvar_allowed) || symbol == NULL || region == NULL) {
+            if (!check_attributes(child, setvar_allowed) || symbol == NULL || region == NULL ||
+                !symbol_reference_valid(child, "symbol", symbol)) {
                 ok = false;
                 continue;
             }
@@ -542,8 +797,10 @@ static bool parse_pd(const struct xml_node *node, struct system *sys, int parent
                 continue;
             }
             ok = parse_vm(child, sys, index) && ok;
-        } else {
+        } else if (!refused_element(child)) {
             diag_error(child->line, "unknown element <%s> in <protection_domain>", child->name);
+            ok = false;
+        } else {
             ok = false;
         }
     }
@@ -556,7 +813,7 @@ static bool parse_pd(const struct xml_node *node, struct system *sys, int parent
 
 static bool parse_channel(const struct xml_node *node, struct system *sys)
 {
-    static const char *const end_allowed[] = {"pd", "id", "pp", "notify", NULL};
+    static const char *const end_allowed[] = {"pd", "id", "pp", "notify", "setvar_id", NULL};
     bool ok = check_attributes(node, (const char *const[]){NULL});
     struct channel ch = {.line = node->line};
     unsigned ends = 0;
@@ -585,6 +842,10 @@ static bool parse_channel(const struct xml_node *node, struct system *sys)
         int index = find_pd(sys, pd);
         if (index < 0) {
             diag_error(child->line, "channel end names PD '%s', which is not defined", pd);
+            ok = false;
+            continue;
+        }
+        if (!add_id_setvar(child, sys, (unsigned)index, id)) {
             ok = false;
             continue;
         }
@@ -732,6 +993,57 @@ static bool check_irqs_unique(const struct system *sys)
     return ok;
 }
 
+struct symbol_use {
+    const char *symbol;
+    int line;
+};
+
+static void add_use(struct symbol_use *uses, unsigned *count, const char *symbol, int line)
+{
+    if (symbol != NULL) {
+        uses[(*count)++] = (struct symbol_use){symbol, line};
+    }
+}
+
+/* One symbol receives one value: a second setvar of the same symbol in a PD is an error naming
+ * the first (Microkit refuses it too), not a silent last-one-wins. */
+static bool check_setvar_symbols(const struct system *sys)
+{
+    bool ok = true;
+    for (unsigned p = 0; p < sys->pd_count; p++) {
+        const struct pd *pd = &sys->pds[p];
+        unsigned max = 3 * pd->map_count + pd->setvar_count + pd->id_setvar_count, count = 0;
+        struct symbol_use *uses = calloc(max + 1, sizeof(*uses));
+        if (uses == NULL) {
+            fprintf(stderr, "mksystem: out of memory\n");
+            exit(2);
+        }
+        for (unsigned m = 0; m < pd->map_count; m++) {
+            add_use(uses, &count, pd->maps[m].setvar_vaddr, pd->maps[m].line);
+            add_use(uses, &count, pd->maps[m].setvar_size, pd->maps[m].line);
+            add_use(uses, &count, pd->maps[m].setvar_prefill_size, pd->maps[m].line);
+        }
+        for (unsigned i = 0; i < pd->setvar_count; i++) {
+            add_use(uses, &count, pd->setvars[i].symbol, pd->setvars[i].line);
+        }
+        for (unsigned i = 0; i < pd->id_setvar_count; i++) {
+            add_use(uses, &count, pd->id_setvars[i].symbol, pd->id_setvars[i].line);
+        }
+        for (unsigned i = 0; i < count; i++) {
+            for (unsigned j = 0; j < i; j++) {
+                if (strcmp(uses[i].symbol, uses[j].symbol) == 0) {
+                    diag_error(uses[i].line, "PD '%s': symbol '%s' is already set (line %d)", pd->name, uses[i].symbol,
+                               uses[j].line);
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        free(uses);
+    }
+    return ok;
+}
+
 bool model_build(const struct xml_node *root, const char *search_path, struct system *sys)
 {
     memset(sys, 0, sizeof(*sys));
@@ -740,10 +1052,15 @@ bool model_build(const struct xml_node *root, const char *search_path, struct sy
         return false;
     }
     bool ok = check_attributes(root, (const char *const[]){NULL});
+    /* A Microkit feature Tessera cannot give is said first: the rest of such a file is written
+     * for it, so what follows would only be errors that stem from it. */
+    for (unsigned i = 0; i < root->child_count; i++) {
+        ok = !refused_element(root->children[i]) && ok;
+    }
     /* Regions first: maps and setvars may name regions defined later in the file. */
     for (unsigned i = 0; i < root->child_count; i++) {
         if (strcmp(root->children[i]->name, "memory_region") == 0) {
-            ok = parse_region(root->children[i], sys) && ok;
+            ok = parse_region(root->children[i], sys, search_path) && ok;
         }
     }
     for (unsigned i = 0; i < root->child_count; i++) {
@@ -751,11 +1068,15 @@ bool model_build(const struct xml_node *root, const char *search_path, struct sy
             ok = parse_pd(root->children[i], sys, -1, search_path) && ok;
         }
     }
+    if (unsupported_count != 0) {
+        return false;
+    }
     for (unsigned i = 0; i < root->child_count; i++) {
         const struct xml_node *child = root->children[i];
         if (strcmp(child->name, "channel") == 0) {
             ok = parse_channel(child, sys) && ok;
-        } else if (strcmp(child->name, "memory_region") != 0 && strcmp(child->name, "protection_domain") != 0) {
+        } else if (strcmp(child->name, "memory_region") != 0 && strcmp(child->name, "protection_domain") != 0 &&
+                   !is_refused_element(child)) {
             diag_error(child->line, "unknown element <%s> in <system>", child->name);
             ok = false;
         }
@@ -769,23 +1090,31 @@ bool model_build(const struct xml_node *root, const char *search_path, struct sy
     }
     /* Both, so that one run reports every clash. */
     bool ids_ok = check_ids(sys);
-    return check_irqs_unique(sys) && ids_ok;
+    bool symbols_ok = check_setvar_symbols(sys);
+    return check_irqs_unique(sys) && ids_ok && symbols_ok;
 }
 
 void model_free(struct system *sys)
 {
     for (unsigned i = 0; i < sys->region_count; i++) {
         free(sys->regions[i].name);
+        free(sys->regions[i].prefill);
     }
     for (unsigned p = 0; p < sys->pd_count; p++) {
         struct pd *pd = &sys->pds[p];
         for (unsigned m = 0; m < pd->map_count; m++) {
             free(pd->maps[m].setvar_vaddr);
             free(pd->maps[m].setvar_size);
+            free(pd->maps[m].setvar_prefill_size);
         }
         for (unsigned s = 0; s < pd->setvar_count; s++) {
             free(pd->setvars[s].symbol);
         }
+        for (unsigned s = 0; s < pd->id_setvar_count; s++) {
+            free(pd->id_setvars[s].symbol);
+        }
+        free(pd->id_setvars);
+        elf_free(&pd->symbols);
         free(pd->name);
         free(pd->program);
         free(pd->maps);

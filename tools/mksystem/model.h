@@ -5,7 +5,10 @@
 #include <stdint.h>
 #include "elf.h"
 
-#define MAX_IDS 63 /* channel and IRQ ids 0..62; child PD and vCPU ids 0..62 */
+/* Channel and IRQ ids 0..61, child PD and vCPU ids 0..61: Microkit's limits (its
+ * MICROKIT_MAX_CHANNELS is 62, and programs size arrays by it), although the system image has
+ * room for 63. */
+#define MAX_IDS 62
 
 /* A PD's and a VM's address space: 40 bits, as the kernel's stage 2 translates. */
 #define ADDRESS_SPACE_LIMIT (1ULL << 40)
@@ -22,8 +25,10 @@ struct region {
     uint64_t size;
     uint64_t page_size;
     bool fixed;
-    uint64_t paddr; /* phys_addr if fixed, else set by layout */
-    bool is_device; /* fixed in a board device window */
+    uint64_t paddr;   /* phys_addr if fixed, else set by layout */
+    bool is_device;   /* fixed in a board device window */
+    uint8_t *prefill; /* prefill_path's bytes (the region's start), or NULL */
+    uint64_t prefill_size;
 };
 
 struct map {
@@ -32,8 +37,9 @@ struct map {
     uint64_t vaddr;
     unsigned perms;
     bool cached;
-    char *setvar_vaddr; /* symbol to receive vaddr, or NULL */
-    char *setvar_size;  /* symbol to receive the region's size, or NULL */
+    char *setvar_vaddr;        /* symbol to receive vaddr, or NULL */
+    char *setvar_size;         /* symbol to receive the region's size, or NULL */
+    char *setvar_prefill_size; /* symbol to receive the region's prefill length, or NULL */
 };
 
 struct irq {
@@ -47,6 +53,13 @@ struct setvar {
     int line;
     char *symbol;
     unsigned region;
+};
+
+/* A symbol that receives an id (setvar_id on an <irq>, <end>, child PD or <vcpu>). */
+struct id_setvar {
+    int line;
+    char *symbol;
+    uint64_t id;
 };
 
 struct vm {
@@ -75,13 +88,16 @@ struct pd {
     unsigned id_in_parent;
     char *program; /* path as written */
     int program_line;
-    struct elf_file elf; /* loaded and patched copy */
+    struct elf_file elf;     /* loaded and patched copy */
+    struct elf_file symbols; /* path_for_symbols, or nothing loaded (data NULL): use elf */
     struct map *maps;
     unsigned map_count;
     struct irq *irqs;
     unsigned irq_count;
     struct setvar *setvars;
     unsigned setvar_count;
+    struct id_setvar *id_setvars;
+    unsigned id_setvar_count;
     int vm; /* index, or -1 */
 };
 

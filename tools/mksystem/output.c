@@ -20,7 +20,7 @@ static bool write_all(FILE *out, const void *data, size_t size)
 
 bool output_image(FILE *out, const struct elf_file *kernel, const struct system *sys, const struct layout *layout)
 {
-    unsigned count = kernel->segment_count + 1;
+    unsigned count = kernel->segment_count + 1 + sys->region_count;
     for (unsigned p = 0; p < sys->pd_count; p++) {
         count += sys->pds[p].elf.segment_count;
     }
@@ -34,15 +34,24 @@ bool output_image(FILE *out, const struct elf_file *kernel, const struct system 
             free(segs);
             return false;
         }
-        segs[n++] = (struct out_segment){s->vaddr, kernel->data + s->offset, s->file_size, s->mem_size, s->flags};
+        segs[n++] = (struct out_segment){s->vaddr, elf_segment_bytes(kernel, s), s->file_size, s->mem_size, s->flags};
     }
     segs[n++] = (struct out_segment){BOARD_SYSIMAGE_BASE, (const uint8_t *)layout->image, sizeof(*layout->image),
                                      sizeof(*layout->image), 4};
+    /* Prefilled regions: the file's bytes, the rest of the last page zeroed by the loader (the
+     * kernel zeroes the region's later pages, layout.c). */
+    for (unsigned r = 0; r < sys->region_count; r++) {
+        const struct region *region = &sys->regions[r];
+        if (region->prefill != NULL) {
+            uint64_t pages = (region->prefill_size + 0xfff) & ~0xfffULL;
+            segs[n++] = (struct out_segment){region->paddr, region->prefill, region->prefill_size, pages, 4};
+        }
+    }
     for (unsigned p = 0; p < sys->pd_count; p++) {
         const struct elf_file *elf = &sys->pds[p].elf;
         for (unsigned i = 0; i < elf->segment_count; i++) {
             const struct elf_segment *s = &elf->segments[i];
-            segs[n++] = (struct out_segment){s->paddr, elf->data + s->offset, s->file_size, s->mem_size, s->flags};
+            segs[n++] = (struct out_segment){s->paddr, elf_segment_bytes(elf, s), s->file_size, s->mem_size, s->flags};
         }
     }
 
@@ -117,9 +126,13 @@ void output_report(FILE *out, const struct system *sys, const struct layout *lay
     fprintf(out, "Memory regions:\n");
     for (unsigned i = 0; i < sys->region_count; i++) {
         const struct region *r = &sys->regions[i];
-        fprintf(out, "  %-24s paddr 0x%010llx size 0x%-9llx page 0x%llx%s%s\n", r->name, (unsigned long long)r->paddr,
+        fprintf(out, "  %-24s paddr 0x%010llx size 0x%-9llx page 0x%llx%s%s", r->name, (unsigned long long)r->paddr,
                 (unsigned long long)r->size, (unsigned long long)r->page_size, r->fixed ? " fixed" : "",
                 r->is_device ? " device" : "");
+        if (r->prefill != NULL) {
+            fprintf(out, " prefilled 0x%llx bytes", (unsigned long long)r->prefill_size);
+        }
+        fputc('\n', out);
     }
     fprintf(out, "\nProtection domains:\n");
     for (unsigned p = 0; p < sys->pd_count; p++) {

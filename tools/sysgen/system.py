@@ -12,7 +12,7 @@ import re
 
 PAGE = 0x1000
 LARGE_PAGE = 0x200000
-MAX_IDS = 63  # channel and IRQ ids 0..62 of one PD (mksystem's rule)
+MAX_IDS = 62  # channel and IRQ ids 0..61 of one PD (mksystem's rule, as Microkit's)
 # Where a PD's maps go when the description gives no address: far above the program (linked at
 # 0x20_0000) and far below the stack and IPC buffer at the top of the 40-bit space.
 PD_MAP_BASE = 0x10000000

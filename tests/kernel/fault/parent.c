@@ -12,7 +12,7 @@ void notified(microkit_channel ch)
     (void)ch;
 }
 
-bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo *reply_msginfo)
+seL4_Bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo *reply_msginfo)
 {
     (void)reply_msginfo;
     uint64_t label = microkit_msginfo_get_label(msginfo);

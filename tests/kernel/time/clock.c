@@ -100,7 +100,7 @@ static void finish(void)
     ktest_done();
 }
 
-bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo *reply_msginfo)
+seL4_Bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo *reply_msginfo)
 {
     uint64_t now = tessera_time_now_ns();
     *reply_msginfo = microkit_msginfo_new(0, 0);

@@ -201,7 +201,7 @@ static bool handle_vcpu_fault(void)
     return true;
 }
 
-bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo *reply_msginfo)
+seL4_Bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo *reply_msginfo)
 {
     *reply_msginfo = microkit_msginfo_new(0, 0);
     if (child != VCPU) {
