@@ -49,7 +49,7 @@ $(DEPS_STAMP): $(TOP)/scripts/deps.sh
 	@bash $(TOP)/scripts/deps.sh
 	@mkdir -p $(@D) && touch $@
 
-.PHONY: all other-boards deps run test unit-test system-test bench stress clean help format
+.PHONY: all other-boards deps run test unit-test system-test bench stress fuzz clean help format
 all:
 
 deps: $(DEPS_STAMP)
@@ -114,4 +114,5 @@ help:
 	@echo "  make test    host unit tests + system tests under QEMU; last line: N passed, N failed"
 	@echo "  make bench   benchmarks, as ratios against a baseline run in the same invocation (ONLY=kernel|boot|console|block)"
 	@echo "  make stress  minutes of @N switching and commands on the console example (ROUNDS=60)"
+	@echo "  make fuzz    every libFuzzer harness for FUZZ_SECONDS each (60), one after another (FUZZ=a,b: some)"
 	@echo "  examples: $(EXAMPLES)"

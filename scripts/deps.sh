@@ -16,6 +16,8 @@ HOST_PKGS=(
     linux-source-6.1
     bc bison flex libssl-dev libelf-dev xz-utils cpio
     clang-format
+    # make fuzz: clang, and its libFuzzer and sanitizer runtimes (only recommended by clang)
+    clang libclang-rt-14-dev
 )
 TARGET_PKGS=(busybox-static:arm64)
 

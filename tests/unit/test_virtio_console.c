@@ -46,6 +46,12 @@ static uint32_t race_tx_take; /* bytes the TX virtualiser takes just before the 
 static char race_tx_bytes[64];
 static uint32_t race_tx_taken;
 static const char *race_rx_put; /* bytes the RX virtualiser puts just before the request */
+/* Requests for space at which the TX virtualiser drains tx and the guest offers one more chain */
+static unsigned guest_offers_meanwhile;
+static unsigned guest_offered;
+/* Requests for data at which the RX virtualiser puts a byte and the guest posts one more buffer */
+static unsigned guest_posts_meanwhile;
+static unsigned guest_posted;
 
 /* The console's signals to the serial virtualisers (vmm.c sends them with microkit_notify). */
 void vmm_notify(unsigned channel)
@@ -84,6 +90,8 @@ static int setup(void **state)
     notify_tx_calls = notify_rx_space_calls = set_irq_calls = tx_resumes = 0;
     race_tx_take = race_tx_taken = 0;
     race_rx_put = 0;
+    guest_offers_meanwhile = guest_offered = 0;
+    guest_posts_meanwhile = guest_posted = 0;
     assert_true(virtio_console_init(&con, &fake_ram, &tx_console, &rx_console, TX_CH, RX_CH));
     virtio_mmio_set_interrupt(&con.transport, set_irq, &context_marker);
     fake_driver_init(&drv, &con.transport);
@@ -220,6 +228,17 @@ void __wrap_serial_queue_request_space_signal(struct serial_queue_handle *h)
         race_tx_taken += serial_dequeue_batch(&tx_virt, race_tx_bytes + race_tx_taken, race_tx_take);
         race_tx_take = 0;
     }
+    if (h == &tx_console && guest_offers_meanwhile != 0) {
+        /* The TX virtualiser (another core) drains tx; the guest (another vCPU) offers its next
+         * chain, head after head, each long since returned when it is offered again. */
+        char drained[64];
+        serial_dequeue_batch(&tx_virt, drained, sizeof(drained));
+        /* An honest driver: never more than the queue size out at once. */
+        if ((uint16_t)(1 + guest_offered - fake_used(&drv, TX)->idx) < NUM) {
+            guest_offers_meanwhile--;
+            offer(TX, (uint16_t)(++guest_offered % NUM));
+        }
+    }
     __real_serial_queue_request_space_signal(h);
 }
 
@@ -229,6 +248,14 @@ void __wrap_serial_queue_request_data_signal(struct serial_queue_handle *h)
         uint32_t length = (uint32_t)strlen(race_rx_put);
         assert_int_equal(serial_enqueue_batch(&rx_virt, race_rx_put, length), length);
         race_rx_put = 0;
+    }
+    if (h == &rx_console && guest_posts_meanwhile != 0 &&
+        (uint16_t)(1 + guest_posted - fake_used(&drv, RX)->idx) < NUM) {
+        /* The RX virtualiser (another core) puts a byte; the guest (another vCPU) posts its next
+         * receive buffer, never more than the queue size out at once. */
+        assert_int_equal(serial_enqueue_batch(&rx_virt, "x", 1), 1);
+        guest_posts_meanwhile--;
+        offer(RX, (uint16_t)(++guest_posted % NUM));
     }
     __real_serial_queue_request_data_signal(h);
 }
@@ -364,6 +391,49 @@ static void tx_space_freed_just_before_the_request(void **state)
     expect_tx("efghijkl");
     expect_used(TX, 0, 0);
     assert_int_equal(set_irq_calls, 1);
+}
+
+/* A guest that keeps offering chains while the TX virtualiser keeps draining cannot keep the VMM
+ * in one pass: a queue's worth of chains, then the pass ends; its next notification goes on. */
+static void tx_pass_takes_at_most_a_queue_of_chains(void **state)
+{
+    (void)state;
+    serial_queues(8, sizeof(rx_data));
+    driver_start();
+    for (unsigned i = 0; i < NUM; i++) {
+        tx_buffer(i, BUFFERS + 0x10 * i, "twelve bytes", 0, 0); /* longer than tx: each waits once */
+    }
+    offer(TX, 0);
+    guest_offers_meanwhile = 10 * NUM; /* bounded only so that a device that does not stop ends */
+    kick(TX);
+    assert_int_equal(used(TX)->idx, NUM); /* the chains offered after them wait in the ring */
+    assert_false(con.txq.broken);
+    assert_true(guest_offers_meanwhile > 0);
+    uint16_t after_one_pass = used(TX)->idx;
+    kick(TX); /* the guest's notification of the chains it offered: the next pass */
+    assert_true(used(TX)->idx > after_one_pass);
+    guest_offers_meanwhile = 0;
+}
+
+/* The same for receive: a guest posting buffers while input keeps coming gets a queue's worth of
+ * them filled per pass. */
+static void rx_pass_takes_at_most_a_queue_of_chains(void **state)
+{
+    (void)state;
+    driver_start();
+    for (unsigned i = 0; i < NUM; i++) {
+        set_desc(RX, i, BUFFERS + 0x10 * i, 1, VIRTQ_DESC_F_WRITE, 0);
+    }
+    offer(RX, 0);
+    kick(RX);
+    guest_posts_meanwhile = 10 * NUM; /* bounded only so that a device that does not stop ends */
+    rx_virtualiser_put("x");
+    assert_int_equal(used(RX)->idx, NUM); /* the buffers posted after them wait in the ring */
+    assert_false(con.rxq.broken);
+    assert_true(guest_posts_meanwhile > 0);
+    guest_posts_meanwhile = 0;
+    kick(RX); /* the guest's notification of the buffers it posted: the next pass */
+    assert_true(used(RX)->idx > NUM);
 }
 
 static void tx_follows_the_notified_queue(void **state)
@@ -906,6 +976,8 @@ int main(void)
         cmocka_unit_test_setup(failed_stops_the_console, setup),
         cmocka_unit_test_setup(reset_by_the_vmm_forgets_the_old_rings, setup),
         cmocka_unit_test_setup(refused_features_keep_the_console_off, setup),
+        cmocka_unit_test_setup(tx_pass_takes_at_most_a_queue_of_chains, setup),
+        cmocka_unit_test_setup(rx_pass_takes_at_most_a_queue_of_chains, setup),
     };
     return cmocka_run_group_tests(tests, 0, 0);
 }

@@ -41,12 +41,18 @@ static void transmit(struct virtio_console *c)
     if (!running(c) || !virtqueue_ready(&c->txq)) {
         return;
     }
+    /* At most a queue's worth of new chains per pass: all the driver can have had out when the
+     * pass began. Chains it offers meanwhile (from another vCPU, while the TX virtualiser drains
+     * on another core) wait for the next pass, which their notification brings, rather than
+     * keeping the VMM in this one for as long as they come. */
+    uint32_t budget = c->txq.layout.num;
     for (;;) {
         if (!c->tx_pending) {
-            if (!virtqueue_next_chain(&c->txq, VIRTQUEUE_DEVICE_READS, c->tx_segments, VIRTIO_CONSOLE_QUEUE_SIZE,
-                                      &c->tx_chain)) {
+            if (budget == 0 || !virtqueue_next_chain(&c->txq, VIRTQUEUE_DEVICE_READS, c->tx_segments,
+                                                     VIRTIO_CONSOLE_QUEUE_SIZE, &c->tx_chain)) {
                 break;
             }
+            budget--;
             c->tx_pending = true;
             c->tx_segment = 0;
             c->tx_offset = 0;
@@ -95,6 +101,8 @@ static void receive(struct virtio_console *c)
     if (!running(c) || !virtqueue_ready(&c->rxq)) {
         return;
     }
+    /* A queue's worth of receive chains per pass, as in transmit(). */
+    uint32_t budget = c->rxq.layout.num;
     for (;;) {
         if (serial_queue_length(c->rx) == 0) {
             /* Ask the RX virtualiser for a signal, then look again in case it just put bytes. */
@@ -106,10 +114,11 @@ static void receive(struct virtio_console *c)
         /* No receive buffer: the bytes wait in rx (back-pressure) until the guest posts some and
          * notifies queue 0. */
         struct virtqueue_chain chain;
-        if (!virtqueue_next_chain(&c->rxq, VIRTQUEUE_DEVICE_WRITES, c->rx_segments, VIRTIO_CONSOLE_QUEUE_SIZE,
-                                  &chain)) {
+        if (budget == 0 || !virtqueue_next_chain(&c->rxq, VIRTQUEUE_DEVICE_WRITES, c->rx_segments,
+                                                 VIRTIO_CONSOLE_QUEUE_SIZE, &chain)) {
             break;
         }
+        budget--;
         /* Fill the chain's buffers in order with what rx has now; waiting for more would only
          * delay the bytes already there. */
         uint32_t written = 0;

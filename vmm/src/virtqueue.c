@@ -255,7 +255,12 @@ bool virtqueue_next_chain(struct virtqueue *q, enum virtqueue_direction directio
                           unsigned max_segments, struct virtqueue_chain *chain)
 {
     uint16_t head;
-    while (virtqueue_ready(q) && take_head(q, &head)) {
+    /* At most a queue's worth of heads per call: every chain the driver had made available when
+     * the call began, since it never has more than the queue size out at once. A driver that
+     * keeps offering malformed chains while the device takes them (from another vCPU) would
+     * otherwise hold the device in this call for as long as it likes; what it offers after that
+     * waits for the next call, which its notification brings (the device never suppresses one). */
+    for (uint32_t taken = 0; virtqueue_ready(q) && taken < q->layout.num && take_head(q, &head); taken++) {
         if (walk(q, head, direction, segments, max_segments, chain)) {
             return true;
         }

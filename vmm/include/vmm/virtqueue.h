@@ -132,7 +132,9 @@ bool virtqueue_ready(struct virtqueue *q);
  * Take the next available chain and check it whole: on true, *chain describes it and
  * segments[0, chain->count) hold its buffers. Malformed chains met on the way (including chains
  * of more than max_segments buffers, or not matching `direction`) are completed with length 0
- * and counted, and the next one is tried. False: nothing available, queue not ready, or broken.
+ * and counted, and the next one is tried, up to a queue's worth of heads per call (more can only
+ * be chains offered during the call, which wait for the next). False: nothing available, queue
+ * not ready, or broken.
  */
 bool virtqueue_next_chain(struct virtqueue *q, enum virtqueue_direction direction, struct virtqueue_segment *segments,
                           unsigned max_segments, struct virtqueue_chain *chain);
