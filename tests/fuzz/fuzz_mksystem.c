@@ -99,7 +99,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         bootable = sysimage_check(layout.image, &board, error, sizeof(error));
         /* What main() writes: the bootable image over a kernel inside its window, the report. */
         uint8_t kernel_bytes[64] = {0};
-        struct elf_segment kernel_segment = {BOARD_KERNEL_BASE, 0, sizeof(kernel_bytes), sizeof(kernel_bytes), 5, 0};
+        struct elf_segment kernel_segment = {.vaddr = BOARD_KERNEL_BASE,
+                                             .file_size = sizeof(kernel_bytes),
+                                             .mem_size = sizeof(kernel_bytes),
+                                             .flags = 5};
         struct elf_file kernel = {.data = kernel_bytes,
                                   .size = sizeof(kernel_bytes),
                                   .entry = BOARD_KERNEL_BASE,
