@@ -198,6 +198,11 @@ static bool match(uint32_t at, unsigned depth, uint32_t *matched)
         for (uint32_t k = 0; k <= body_left && k <= have; k++) {
             if (k > 0) {
                 cut = cut_after(&scan, next[k - 1]);
+                /* A UTF-8 character that the next byte breaks (no continuation byte) may be cut
+                 * before that byte: malformed text never holds the console (issue 13 item 1). */
+                if (!cut && scan.state == UTF8 && k < have && (next[k] & 0xc0) != 0x80) {
+                    cut = true;
+                }
             }
             if (k > 0 && k < body_left && body_left - k < SERIAL_TX_RESET_LENGTH &&
                 memcmp(body + k, SERIAL_TX_RESET, body_left - k) == 0 && cut) {
