@@ -75,8 +75,8 @@ static void stop_guest(struct vmm_guest *guest, const char *why)
 }
 
 /* QEMU's pvpanic-mmio device (docs/specs/pvpanic.rst): reading byte 0 tells the events the
- * device understands, writing it tells one. A kernel panic (bit 0) is what the VMM acts on; it
- * does so after the write completes, in handle_mmio, since it restarts the vCPU. */
+ * device understands, writing it tells one. A kernel panic (bit 0) is what the VMM acts on, at
+ * the guest's next timer tick: Linux tells the device before it has printed everything. */
 #define PVPANIC_PANICKED     1u
 #define PVPANIC_CRASH_LOADED 2u
 
@@ -313,10 +313,6 @@ static bool handle_mmio(struct vmm_guest *guest, uint64_t esr, uint64_t address)
     } else if (access.reg != 31) {
         regs[reg_index] = mmio_read_result(&access, region->read(region->context, offset, access.size));
     }
-    if (guest->panicked) {
-        restart_after_panic(guest); /* the panicking kernel is not resumed */
-        return false;
-    }
     regs[UCTX_PC] += 4;
     tessera_tcb_write_registers(guest->vcpu, false, regs, words);
     return true;
@@ -333,6 +329,10 @@ static bool handle_smc(struct vmm_guest *guest, uint64_t esr)
         guest->powered_off = true;
         return false;
     case PSCI_SYSTEM_RESET:
+        if (guest->panicked) {
+            restart_after_panic(guest); /* a kernel with panic=N resets itself after a panic */
+            return false;
+        }
         tessera_printf("VMM|%s: the guest asked to restart (PSCI SYSTEM_RESET)\n", guest->name);
         microkit_vcpu_stop(guest->vcpu);
         if (!vmm_start_guest(guest)) {
@@ -523,6 +523,13 @@ bool vmm_handle_fault(struct vmm_guest *guest, microkit_msginfo msginfo, microki
         return false;
     }
     case FAULT_VPPI:
+        if (guest->panicked) {
+            /* Its first tick after telling us: Linux enables interrupts again only once it has
+             * printed the whole panic (and flushed its consoles), so nothing it says is lost. */
+            microkit_vcpu_arm_ack_vppi(guest->vcpu, INTID_VTIMER);
+            restart_after_panic(guest);
+            return false;
+        }
         vgic_inject(&guest->vgic, INTID_VTIMER);
         if (guest->on_tick != NULL) {
             guest->on_tick(guest->on_tick_context);
