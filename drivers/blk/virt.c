@@ -342,6 +342,10 @@ void blk_virt_process(struct blk_virt *v, struct blk_virt_actions *actions)
 void blk_virt_describe_client(const struct blk_virt *v, unsigned i, char *text, unsigned size)
 {
     unsigned n = 0;
+    /* No room even for the terminator: nothing may be written. */
+    if (size == 0) {
+        return;
+    }
     text[0] = '\0';
     if (i >= v->client_count) {
         return;

@@ -98,5 +98,6 @@ bool blk_virt_add_client(struct blk_virt *v, struct blk_queue_handle queue, stru
                          uint64_t data_size, uint64_t driver_data_offset);
 /* Anything may have changed (the driver's info or queues, a client's queue): move what can move. */
 void blk_virt_process(struct blk_virt *v, struct blk_virt_actions *actions);
-/* The line to print for client i (0-based) after a report: its disk or why it has none. */
+/* The line to print for client i (0-based) after a report: its disk or why it has none, cut to
+ * fit `size` bytes with its terminator (nothing written if size is 0). */
 void blk_virt_describe_client(const struct blk_virt *v, unsigned i, char *text, unsigned size);
