@@ -373,6 +373,10 @@ void blk_virt_driver_stopped(struct blk_virt *v, struct blk_virt_actions *action
 void blk_virt_describe_client(const struct blk_virt *v, unsigned i, char *text, unsigned size)
 {
     unsigned n = 0;
+    /* No room even for the terminator: nothing may be written. */
+    if (size == 0) {
+        return;
+    }
     text[0] = '\0';
     if (i >= v->client_count) {
         return;

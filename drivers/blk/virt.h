@@ -103,5 +103,6 @@ void blk_virt_process(struct blk_virt *v, struct blk_virt_actions *actions);
  * request in flight gets BLK_RESP_ERR_NO_DEVICE now and every later one too; clients still
  * waiting for their disk learn they have none. */
 void blk_virt_driver_stopped(struct blk_virt *v, struct blk_virt_actions *actions);
-/* The line to print for client i (0-based) after a report: its disk or why it has none. */
+/* The line to print for client i (0-based) after a report: its disk or why it has none, cut to
+ * fit `size` bytes with its terminator (nothing written if size is 0). */
 void blk_virt_describe_client(const struct blk_virt *v, unsigned i, char *text, unsigned size);

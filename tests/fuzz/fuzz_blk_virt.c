@@ -17,6 +17,7 @@
  * - a read answered OK put the right disk units in the client's region (every unit carries its
  *   own number, so a wrong translation shows);
  * - answers the driver invents are ignored; nothing is lost when queues are full;
+ * - the line the PD prints for a client fits the buffer it gives, whatever its size;
  * - once everyone stops, following the signals alone answers everything;
  * - every call is bounded (the loads of shared memory it makes are counted).
  */
@@ -96,6 +97,22 @@ static bool partition(unsigned c, uint64_t *start, uint64_t *blocks)
     return true;
 }
 
+/* The line the PD prints for each client: a NUL-terminated sentence inside the buffer given,
+ * whatever its size, and nothing written past it. */
+static void describe_clients(unsigned size)
+{
+    char text[BLK_VIRT_REASON_MAX + 64];
+    for (unsigned c = 0; c <= s.clients; c++) {
+        memset(text, 0x5a, sizeof(text));
+        blk_virt_describe_client(&virt, c, text, size);
+        for (unsigned i = size; i < sizeof(text); i++) {
+            FUZZ_CHECK(text[i] == 0x5a, "the description of client %u wrote byte %u of a buffer of %u", c + 1, i, size);
+        }
+        FUZZ_CHECK(size == 0 || memchr(text, 0, size) != NULL, "the description of client %u is not terminated in %u",
+                   c + 1, size);
+    }
+}
+
 static void process(const char *why)
 {
     struct blk_virt_actions a;
@@ -105,6 +122,10 @@ static void process(const char *why)
     fuzz_race_disarm();
     FUZZ_CHECK((a.notify_clients >> s.clients) == 0, "notified client mask %#x with %u clients", a.notify_clients,
                s.clients);
+    if (a.report) {
+        describe_clients(BLK_VIRT_REASON_MAX + 32); /* what the PD does when told to report */
+        describe_clients(fuzz_below(s.in, BLK_VIRT_REASON_MAX + 64));
+    }
 }
 
 /* ---- the driver ---- */

@@ -208,6 +208,25 @@ static void an_unusable_disk_is_named(void **state)
     assert_non_null(strstr(text, "sector size"));
 }
 
+/* A description is cut to the buffer given, terminator included; a buffer of no bytes gets none. */
+static void descriptions_fit_the_buffer_given(void **state)
+{
+    (void)state;
+    start();
+    char text[8];
+    memset(text, 'x', sizeof(text));
+    blk_virt_describe_client(&virt, 0, text, 0);
+    assert_int_equal(text[0], 'x');
+    blk_virt_describe_client(&virt, 0, text, 1);
+    assert_string_equal(text, "");
+    assert_int_equal(text[1], 'x');
+    blk_virt_describe_client(&virt, 1, text, 7);
+    assert_string_equal(text, "client");
+    assert_int_equal(text[7], 'x');
+    blk_virt_describe_client(&virt, 5, text, 0); /* no such client: nothing either */
+    assert_int_equal(text[0], 'c');
+}
+
 static void a_failed_mbr_read_is_retried_a_bounded_number_of_times(void **state)
 {
     (void)state;
@@ -572,6 +591,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_driver_that_stops_while_running_fails_what_it_held_and_everything_after,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(queue_capacity_and_request_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(descriptions_fit_the_buffer_given, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
