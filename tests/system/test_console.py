@@ -5,6 +5,7 @@ guests printing at once lose nothing."""
 import re
 import time
 
+import pexpect
 import pytest
 
 from harness import ANSI, COMMAND_TIMEOUT
@@ -91,7 +92,9 @@ def test_two_guests_printing_at_once_lose_nothing(both):
     c.child.send(f"sleep 2; i=1; while [ $i -le {n} ]; do echo \"two $i\"; i=$((i+1)); done; echo two-fin''ished\r")
     c.expect(r"two-finished", timeout=300)
     c.expect(r"one-finished", timeout=300)
-    time.sleep(1)
+    # pexpect reads only while it expects: read for a second more, so that the log has the end
+    # of the last piece (its reset code) too.
+    c.child.expect(pexpect.TIMEOUT, timeout=1)
     out = per_client_output(c.raw_log())
     for colour, name in (("32", "one"), ("31", "two")):
         text = ANSI.sub("", out.get(colour, "")).replace("\r", "")
@@ -146,6 +149,7 @@ def test_lead_bytes_from_one_guest_do_not_freeze_the_console(both):
     c.child.send("head -c 9000 /dev/zero | tr '\\000' '\\345'; echo; echo two-fin''ished\r")
     c.expect(r"two-finished", timeout=COMMAND_TIMEOUT)
     c.expect(r"# ", timeout=COMMAND_TIMEOUT)
+    c.child.expect(pexpect.TIMEOUT, timeout=1)  # the last piece's end (its reset code)
     # Every lead byte came through on its own (the log decodes each lone 0xe5 as U+FFFD).
     red = per_client_output(c.raw_log()[start:]).get("31", "")
     assert red.count("\ufffd") == 9000, f"{red.count(chr(0xfffd))} of client 2's 9000 lead bytes arrived"
@@ -176,6 +180,7 @@ def test_a_flooding_guest_cannot_starve_the_other(both):
     # A small search window: the flood makes the buffer long, and pexpect would search it all.
     c.child.expect(r"one-finished", timeout=600, searchwindowsize=200)
     took = time.monotonic() - began
+    c.child.expect(pexpect.TIMEOUT, timeout=1, searchwindowsize=200)  # the last piece's end
     during = c.raw_log()[start:]
     out = per_client_output(during)
     green = out.get("32", "")
